@@ -1,0 +1,192 @@
+//! Article previews, the favorite button and pagination, shared by the home and profile pages.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::components::error::AppError;
+use crate::components::session::avatar;
+use crate::models::{human_date, Article, ArticleList};
+
+/// Articles per page in the UI.
+pub const PER_PAGE: i64 = 10;
+
+/// Favorites or unfavorites an article.
+#[server(prefix = "/rpc")]
+pub async fn set_favorite(slug: String, favorite: bool) -> Result<Article, AppError> {
+    use crate::domain::articles;
+    use crate::server_ctx::{require_user, state};
+    let user = require_user().await?;
+    let db = &state()?.db;
+    Ok(if favorite { articles::favorite(db, user, &slug).await? } else { articles::unfavorite(db, user, &slug).await? })
+}
+
+/// A link-safe path segment: usernames and slugs may hold any character.
+pub fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+pub fn profile_href(username: &str) -> String {
+    format!("/profile/{}", segment(username))
+}
+
+pub fn article_href(slug: &str) -> String {
+    format!("/article/{}", segment(slug))
+}
+
+/// The heart button: a real form, so it works before hydration too. `compact` is the list style
+/// (just the count); otherwise it reads "Favorite Article (n)".
+#[component]
+pub fn FavoriteButton(
+    article: Article,
+    action: ServerAction<SetFavorite>,
+    #[prop(optional)] compact: bool,
+) -> impl IntoView {
+    let pending = action.pending();
+    let class = if article.favorited { "btn btn-sm btn-primary" } else { "btn btn-sm btn-outline-primary" };
+    let class = if compact { format!("{class} pull-xs-right") } else { class.to_string() };
+    let label = match (compact, article.favorited) {
+        (true, _) => String::new(),
+        (false, true) => " Unfavorite Article ".into(),
+        (false, false) => " Favorite Article ".into(),
+    };
+    let count = if compact { article.favorites_count.to_string() } else { format!("({})", article.favorites_count) };
+    let aria = if article.favorited { "Unfavorite" } else { "Favorite" };
+    view! {
+        <ActionForm action attr:class="favorite-form">
+            <input type="hidden" name="slug" value=article.slug.clone() />
+            <input type="hidden" name="favorite" value=(!article.favorited).to_string() />
+            <button type="submit" class=class aria-label=aria disabled=pending aria-busy=move || pending.get().to_string()>
+                <i class="ion-heart" aria-hidden="true"></i>
+                {label}
+                <span class="counter">{count}</span>
+            </button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn ArticleMeta(article: Article, children: Children) -> impl IntoView {
+    let author = article.author.clone();
+    view! {
+        <div class="article-meta">
+            <a href=profile_href(&author.username)>
+                <img src=avatar(author.image.as_deref()) alt=format!("{}'s avatar", author.username) />
+            </a>
+            <div class="info">
+                <a href=profile_href(&author.username) class="author">{author.username.clone()}</a>
+                <span class="date">{human_date(&article.created_at)}</span>
+            </div>
+            {children()}
+        </div>
+    }
+}
+
+#[component]
+pub fn ArticlePreview(article: Article, favorite: ServerAction<SetFavorite>) -> impl IntoView {
+    let href = article_href(&article.slug);
+    let (title, description) = (article.title.clone(), article.description.clone());
+    let tags = article.tag_list.clone();
+    view! {
+        <div class="article-preview">
+            <ArticleMeta article=article.clone()>
+                <FavoriteButton article action=favorite compact=true />
+            </ArticleMeta>
+            <a href=href class="preview-link">
+                <h1>{title}</h1>
+                <p>{description}</p>
+                <span>"Read more..."</span>
+                <ul class="tag-list">
+                    {tags
+                        .iter()
+                        .map(|tag| view! { <li class="tag-default tag-pill tag-outline">{tag.clone()}</li> })
+                        .collect_view()}
+                </ul>
+            </a>
+        </div>
+    }
+}
+
+/// The page numbers to link: the first, the last, and those near the current one, so a list
+/// of thousands of pages stays a short row.
+fn page_window(current: u32, pages: u32) -> Vec<u32> {
+    let mut numbers: Vec<u32> =
+        (1..=pages).filter(|&n| n == 1 || n == pages || n.abs_diff(current) <= 4).collect();
+    numbers.dedup();
+    numbers
+}
+
+/// A page of previews, the empty message, and the page links (`base` plus `page=N`).
+#[component]
+pub fn ArticleList(
+    list: ArticleList,
+    favorite: ServerAction<SetFavorite>,
+    page: u32,
+    /// Builds the link of page `n`.
+    page_href: Callback<u32, String>,
+    empty_message: &'static str,
+) -> impl IntoView {
+    let pages = ((list.articles_count + PER_PAGE - 1) / PER_PAGE).max(0) as u32;
+    if list.articles.is_empty() {
+        return view! {
+            <div class="article-preview empty-feed-message">
+                <p>{empty_message}</p>
+                <a href="/">"Explore the Global Feed"</a>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        {list
+            .articles
+            .into_iter()
+            .map(|article| view! { <ArticlePreview article favorite /> })
+            .collect_view()}
+        {(pages > 1)
+            .then(|| {
+                view! {
+                    <nav aria-label="Pages">
+                        <ul class="pagination">
+                            {page_window(page, pages)
+                                .into_iter()
+                                .map(|n| {
+                                    view! {
+                                        <li class="page-item" class:active=n == page>
+                                            <a class="page-link" href=page_href.run(n) aria-current=(n == page).then_some("page")>
+                                                {n}
+                                            </a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </nav>
+                }
+            })}
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_window_stays_short() {
+        assert_eq!(page_window(1, 3), vec![1, 2, 3]);
+        assert_eq!(page_window(50, 10_000), vec![1, 46, 47, 48, 49, 50, 51, 52, 53, 54, 10_000]);
+    }
+
+    #[test]
+    fn segments_are_escaped() {
+        assert_eq!(segment("plain-slug_1"), "plain-slug_1");
+        assert_eq!(segment("a b/c?"), "a%20b%2Fc%3F");
+        assert_eq!(segment("ü"), "%C3%BC");
+    }
+}

@@ -1,0 +1,58 @@
+//! Who is signed in, as the whole UI sees it: one resource, refetched after sign-in, sign-up,
+//! settings and logout.
+
+use leptos::prelude::*;
+
+use crate::components::error::AppError;
+use crate::models::CurrentUser;
+
+#[server(prefix = "/rpc")]
+pub async fn load_current_user() -> Result<Option<CurrentUser>, AppError> {
+    use crate::domain::users;
+    use crate::server_ctx::{state, viewer};
+    let Some(user) = viewer().await? else { return Ok(None) };
+    let account = users::get(&state()?.db, user).await?;
+    Ok(Some(CurrentUser {
+        username: account.username,
+        email: account.email,
+        bio: account.bio,
+        image: account.image,
+    }))
+}
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    changed: RwSignal<u32>,
+}
+
+impl Session {
+    /// The signed-in user, once known (`None` while loading or when signed out).
+    pub fn current(&self) -> Option<CurrentUser> {
+        self.user.get().and_then(|r| r.ok()).flatten()
+    }
+
+    pub fn username(&self) -> Option<String> {
+        self.current().map(|u| u.username)
+    }
+
+    /// Reloads the user after an action that signs in or out.
+    pub fn refresh(&self) {
+        self.changed.update(|n| *n += 1);
+    }
+}
+
+pub fn provide_session() {
+    let changed = RwSignal::new(0u32);
+    let user = Resource::new(move || changed.get(), |_| load_current_user());
+    provide_context(Session { user, changed });
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The avatar of a user, or the project's default one.
+pub fn avatar(image: Option<&str>) -> String {
+    image.filter(|i| !i.is_empty()).unwrap_or("/default-avatar.svg").to_string()
+}

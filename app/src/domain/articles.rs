@@ -1,0 +1,420 @@
+//! Articles: slugs, listing and filtering, the feed, writing, and favorites.
+//!
+//! Reading a page of articles costs three queries whatever its size: the total, the rows (with
+//! author, favorite count and the viewer's flags as subqueries), and the tags of all of them.
+
+use std::collections::HashMap;
+
+use sqlx::{AssertSqlSafe, FromRow};
+
+use super::db::{iso_millis, now_millis, Db};
+use super::error::is_unique_violation;
+use super::validate::{Checks, Page, MAX_BODY, MAX_DESCRIPTION, MAX_TITLE};
+use super::{tags, viewer_id, Error, Result, UserId};
+use crate::models::{Article, ArticleList, Profile};
+
+/// What to list: every filter is optional and they combine.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub favorited: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub body: Option<String>,
+    pub tag_list: Option<Vec<String>>,
+}
+
+/// Changes to an article: `None` keeps a field. `tag_list: Some(None)` is an explicit `null`,
+/// which the spec refuses; `Some(Some(vec![]))` clears the tags.
+#[derive(Clone, Debug, Default)]
+pub struct Edit {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub body: Option<String>,
+    pub tag_list: Option<Option<Vec<String>>>,
+}
+
+#[derive(FromRow)]
+struct ArticleRow {
+    id: i64,
+    slug: String,
+    title: String,
+    description: String,
+    body: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    favorites_count: i64,
+    favorited: i64,
+    author_username: String,
+    author_bio: Option<String>,
+    author_image: Option<String>,
+    author_following: i64,
+}
+
+/// The columns of an article as `viewer` ($1) sees it; `body` only when asked for.
+fn select(with_body: bool) -> String {
+    format!(
+        "SELECT a.id, a.slug, a.title, a.description, {body} AS body, a.created_at, a.updated_at,
+           (SELECT COUNT(*) FROM favorites f WHERE f.article_id = a.id) AS favorites_count,
+           CASE WHEN EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $1)
+                THEN 1 ELSE 0 END AS favorited,
+           u.username AS author_username, u.bio AS author_bio, u.image AS author_image,
+           CASE WHEN EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
+                THEN 1 ELSE 0 END AS author_following
+         FROM articles a JOIN users u ON u.id = a.author_id",
+        body = if with_body { "a.body" } else { "NULL" }
+    )
+}
+
+/// Fetches the tags of many articles in one query, each list in its article's order.
+async fn tags_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+    let mut by_article: HashMap<i64, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_article);
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+         WHERE at.article_id IN ({}) ORDER BY at.article_id, at.position",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for (article, tag) in query.fetch_all(db.pool()).await? {
+        by_article.entry(article).or_default().push(tag);
+    }
+    Ok(by_article)
+}
+
+async fn assemble(db: &Db, rows: Vec<ArticleRow>) -> Result<Vec<Article>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tags = tags_of(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Article {
+            tag_list: tags.remove(&row.id).unwrap_or_default(),
+            slug: row.slug,
+            title: row.title,
+            description: row.description,
+            body: row.body,
+            created_at: iso_millis(row.created_at),
+            updated_at: iso_millis(row.updated_at),
+            favorited: row.favorited != 0,
+            favorites_count: row.favorites_count,
+            author: Profile {
+                username: row.author_username,
+                bio: row.author_bio,
+                image: row.author_image,
+                following: row.author_following != 0,
+            },
+        })
+        .collect())
+}
+
+/// One page of articles matching `where_sql` (which may use `$2`.. for `args`), newest first.
+async fn page_where(
+    db: &Db,
+    viewer: Option<UserId>,
+    where_sql: &str,
+    args: &[&str],
+    page: Page,
+) -> Result<ArticleList> {
+    // $1 is the viewer in both queries; the count ignores it but keeps the numbering aligned.
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM articles a JOIN users u ON u.id = a.author_id WHERE $1 = $1 AND {where_sql}"
+    );
+    let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql)).bind(viewer_id(viewer));
+    for arg in args {
+        count = count.bind(*arg);
+    }
+    let articles_count = count.fetch_one(db.pool()).await?;
+
+    let n = args.len();
+    let rows_sql = format!(
+        "{} WHERE {where_sql} ORDER BY a.created_at DESC, a.id DESC LIMIT ${} OFFSET ${}",
+        select(false),
+        n + 2,
+        n + 3
+    );
+    let mut rows = sqlx::query_as::<_, ArticleRow>(AssertSqlSafe(rows_sql)).bind(viewer_id(viewer));
+    for arg in args {
+        rows = rows.bind(*arg);
+    }
+    let rows = rows.bind(page.limit).bind(page.offset).fetch_all(db.pool()).await?;
+    Ok(ArticleList { articles: assemble(db, rows).await?, articles_count })
+}
+
+/// The global list, newest first, filtered by tag, author and/or a user's favorites.
+pub async fn list(db: &Db, viewer: Option<UserId>, filter: &Filter, page: Page) -> Result<ArticleList> {
+    let mut conditions = vec!["1 = 1".to_string()];
+    let mut args: Vec<&str> = Vec::new();
+    if let Some(tag) = filter.tag.as_deref() {
+        args.push(tag);
+        conditions.push(format!(
+            "a.id IN (SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE t.name = ${})",
+            args.len() + 1
+        ));
+    }
+    if let Some(author) = filter.author.as_deref() {
+        args.push(author);
+        conditions.push(format!("u.username = ${}", args.len() + 1));
+    }
+    if let Some(user) = filter.favorited.as_deref() {
+        args.push(user);
+        conditions.push(format!(
+            "a.id IN (SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE fu.username = ${})",
+            args.len() + 1
+        ));
+    }
+    page_where(db, viewer, &conditions.join(" AND "), &args, page).await
+}
+
+/// Articles by the authors `viewer` follows, newest first.
+pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
+    page_where(
+        db,
+        Some(viewer),
+        "a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)",
+        &[],
+        page,
+    )
+    .await
+}
+
+/// One article with its body.
+pub async fn get(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Article> {
+    let sql = format!("{} WHERE a.slug = $2", select(true));
+    let row = sqlx::query_as::<_, ArticleRow>(AssertSqlSafe(sql))
+        .bind(viewer_id(viewer))
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound("article"))?;
+    Ok(assemble(db, vec![row]).await?.remove(0))
+}
+
+/// Makes the readable part of a slug from a title: lowercase letters and digits of any script,
+/// words joined by single dashes.
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::with_capacity(title.len());
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            slug.extend(c.to_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug: String = slug.chars().take(80).collect();
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() { "article".to_string() } else { slug.to_string() }
+}
+
+/// A slug with a random suffix, for when the plain one is taken.
+fn suffixed(base: &str) -> String {
+    use rand::Rng;
+    format!("{base}-{:06x}", rand::thread_rng().gen_range(0..0x100_0000))
+}
+
+fn check_draft(title: Option<&str>, description: Option<&str>, body: Option<&str>) -> Result<()> {
+    Checks::default()
+        .required("title", title, MAX_TITLE)
+        .required("description", description, MAX_DESCRIPTION)
+        .required("body", body, MAX_BODY)
+        .finish()
+}
+
+pub async fn create(db: &Db, author: UserId, draft: Draft) -> Result<Article> {
+    check_draft(draft.title.as_deref(), draft.description.as_deref(), draft.body.as_deref())?;
+    let tag_list = tags::normalize(draft.tag_list.unwrap_or_default())?;
+    let title = draft.title.unwrap_or_default().trim().to_string();
+    let base = slugify(&title);
+    let now = now_millis();
+
+    // The plain slug first; on a clash, suffixed ones. The unique index decides races.
+    let mut slug = base.clone();
+    for _attempt in 0..5 {
+        let mut tx = db.pool().begin().await?;
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO articles (slug, title, description, body, author_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(&slug)
+        .bind(&title)
+        .bind(draft.description.as_deref().unwrap_or_default())
+        .bind(draft.body.as_deref().unwrap_or_default())
+        .bind(author.0)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        match inserted {
+            Ok(id) => {
+                set_tags(&mut tx, id, &tag_list).await?;
+                tx.commit().await?;
+                return get(db, Some(author), &slug).await;
+            }
+            Err(err) if is_unique_violation(&err) => slug = suffixed(&base),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(Error::Internal("could not find a free slug".into()))
+}
+
+/// Replaces an article's tags, keeping the given order.
+async fn set_tags(tx: &mut sqlx::Transaction<'_, sqlx::Any>, article: i64, tag_list: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM article_tags WHERE article_id = $1").bind(article).execute(&mut **tx).await?;
+    for (position, name) in tag_list.iter().enumerate() {
+        sqlx::query("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO article_tags (article_id, tag_id, position)
+             SELECT $1, id, $2 FROM tags WHERE name = $3",
+        )
+        .bind(article)
+        .bind(position as i64)
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The id and author of an article, or 404.
+async fn owner(db: &Db, slug: &str) -> Result<(i64, i64)> {
+    sqlx::query_as("SELECT id, author_id FROM articles WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound("article"))
+}
+
+/// Only the author may change or delete an article.
+async fn authored_by(db: &Db, user: UserId, slug: &str) -> Result<i64> {
+    let (id, author) = owner(db, slug).await?;
+    if author != user.0 {
+        return Err(Error::Forbidden("article"));
+    }
+    Ok(id)
+}
+
+pub async fn update(db: &Db, user: UserId, slug: &str, edit: Edit) -> Result<Article> {
+    let id = authored_by(db, user, slug).await?;
+    let mut checks = Checks::default();
+    if edit.title.is_some() {
+        checks.required("title", edit.title.as_deref(), MAX_TITLE);
+    }
+    if edit.description.is_some() {
+        checks.required("description", edit.description.as_deref(), MAX_DESCRIPTION);
+    }
+    if edit.body.is_some() {
+        checks.required("body", edit.body.as_deref(), MAX_BODY);
+    }
+    if matches!(edit.tag_list, Some(None)) {
+        checks.push("tagList", "can't be null");
+    }
+    checks.finish()?;
+    let tag_list = match edit.tag_list {
+        Some(Some(tags)) => Some(tags::normalize(tags)?),
+        _ => None,
+    };
+
+    let current = get(db, Some(user), slug).await?;
+    let title = edit.title.map(|t| t.trim().to_string()).unwrap_or(current.title.clone());
+    // A new title makes a new slug; anything else keeps the old one.
+    let mut new_slug = if title != current.title { slugify(&title) } else { current.slug.clone() };
+    for _attempt in 0..5 {
+        let mut tx = db.pool().begin().await?;
+        let updated = sqlx::query(
+            "UPDATE articles SET slug = $1, title = $2, description = $3, body = $4, updated_at = $5
+             WHERE id = $6",
+        )
+        .bind(&new_slug)
+        .bind(&title)
+        .bind(edit.description.as_deref().unwrap_or(&current.description))
+        .bind(edit.body.as_deref().or(current.body.as_deref()).unwrap_or_default())
+        .bind(now_millis().max(parse_millis_floor(&current.updated_at) + 1))
+        .bind(id)
+        .execute(&mut *tx)
+        .await;
+        match updated {
+            Ok(_) => {
+                if let Some(tag_list) = &tag_list {
+                    set_tags(&mut tx, id, tag_list).await?;
+                }
+                tx.commit().await?;
+                return get(db, Some(user), &new_slug).await;
+            }
+            Err(err) if is_unique_violation(&err) => new_slug = suffixed(&slugify(&title)),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(Error::Internal("could not find a free slug".into()))
+}
+
+/// Reads back the milliseconds of a timestamp this module wrote, so an update made within the
+/// same millisecond still moves `updatedAt` forward.
+fn parse_millis_floor(iso: &str) -> i64 {
+    time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .unwrap_or(0)
+}
+
+pub async fn delete(db: &Db, user: UserId, slug: &str) -> Result<()> {
+    let id = authored_by(db, user, slug).await?;
+    // Tags links, favorites and comments go with it (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM articles WHERE id = $1").bind(id).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// Favorites an article; doing it twice is the same as once.
+pub async fn favorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
+    let (id, _) = owner(db, slug).await?;
+    sqlx::query("INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(user.0)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    get(db, Some(user), slug).await
+}
+
+pub async fn unfavorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
+    let (id, _) = owner(db, slug).await?;
+    sqlx::query("DELETE FROM favorites WHERE user_id = $1 AND article_id = $2")
+        .bind(user.0)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    get(db, Some(user), slug).await
+}
+
+/// The id of an article, for the comments module.
+pub(crate) async fn id_of(db: &Db, slug: &str) -> Result<i64> {
+    Ok(owner(db, slug).await?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_are_readable() {
+        assert_eq!(slugify("How to train your dragon"), "how-to-train-your-dragon");
+        assert_eq!(slugify("  Hello, World!!  "), "hello-world");
+        assert_eq!(slugify("Ünïcödé Straße"), "ünïcödé-straße");
+        assert_eq!(slugify("日本語 タイトル"), "日本語-タイトル");
+        assert_eq!(slugify("🎉🎉🎉"), "article");
+        assert_eq!(slugify("'; DROP TABLE articles; --"), "drop-table-articles");
+        assert_eq!(slugify("<script>alert(1)</script>"), "script-alert-1-script");
+        assert!(slugify(&"word ".repeat(100)).chars().count() <= 80);
+        assert!(!slugify(&"word ".repeat(100)).ends_with('-'));
+    }
+}

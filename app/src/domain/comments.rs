@@ -1,0 +1,95 @@
+//! Comments on articles.
+
+use sqlx::FromRow;
+
+use super::articles;
+use super::db::{iso_millis, now_millis, Db};
+use super::validate::{Checks, MAX_COMMENT};
+use super::{viewer_id, Error, Result, UserId};
+use crate::models::{Comment, Profile};
+
+#[derive(FromRow)]
+struct CommentRow {
+    id: i64,
+    body: String,
+    created_at: i64,
+    updated_at: i64,
+    author_username: String,
+    author_bio: Option<String>,
+    author_image: Option<String>,
+    author_following: i64,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(row: CommentRow) -> Comment {
+        Comment {
+            id: row.id,
+            body: row.body,
+            created_at: iso_millis(row.created_at),
+            updated_at: iso_millis(row.updated_at),
+            author: Profile {
+                username: row.author_username,
+                bio: row.author_bio,
+                image: row.author_image,
+                following: row.author_following != 0,
+            },
+        }
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.body, c.created_at, c.updated_at,
+       u.username AS author_username, u.bio AS author_bio, u.image AS author_image,
+       CASE WHEN EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
+            THEN 1 ELSE 0 END AS author_following
+     FROM comments c JOIN users u ON u.id = c.author_id";
+
+/// An article's comments, oldest first.
+pub async fn list(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Vec<Comment>> {
+    let article = articles::id_of(db, slug).await?;
+    let rows = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.article_id = $2 ORDER BY c.created_at, c.id"
+    )))
+    .bind(viewer_id(viewer))
+    .bind(article)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(Comment::from).collect())
+}
+
+pub async fn add(db: &Db, author: UserId, slug: &str, body: Option<&str>) -> Result<Comment> {
+    let article = articles::id_of(db, slug).await?;
+    Checks::default().required("body", body, MAX_COMMENT).finish()?;
+    let now = now_millis();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(article)
+    .bind(author.0)
+    .bind(body.unwrap_or_default())
+    .bind(now)
+    .fetch_one(db.pool())
+    .await?;
+    let row = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $2")))
+        .bind(author.0)
+        .bind(id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.into())
+}
+
+/// Deletes a comment; only its author may.
+pub async fn delete(db: &Db, user: UserId, slug: &str, id: i64) -> Result<()> {
+    let article = articles::id_of(db, slug).await?;
+    let author: i64 = sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1 AND article_id = $2")
+        .bind(id)
+        .bind(article)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound("comment"))?;
+    if author != user.0 {
+        return Err(Error::Forbidden("comment"));
+    }
+    sqlx::query("DELETE FROM comments WHERE id = $1").bind(id).execute(db.pool()).await?;
+    Ok(())
+}

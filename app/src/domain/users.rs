@@ -1,0 +1,195 @@
+//! Accounts: registration, sign-in, the current user and their settings.
+
+use sqlx::FromRow;
+
+use super::auth::{burn_password_check, hash_password, verify_password};
+use super::db::{now_millis, Db};
+use super::error::is_unique_violation;
+use super::validate::{none_if_blank, Checks, MAX_BIO, MAX_USERNAME};
+use super::{Error, Result, UserId};
+
+/// A user as stored, without the password hash.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+}
+
+impl Account {
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Registration {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+/// The settings a user may change; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct Changes {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+    /// True when the request sent an explicit `null` for username, email or password: the spec
+    /// treats that as an empty value (422), not as "unchanged".
+    pub nulled: Vec<&'static str>,
+}
+
+pub async fn register(db: &Db, form: Registration) -> Result<Account> {
+    let username = form.username.as_deref().map(str::trim);
+    let email = form.email.as_deref().map(str::trim);
+    Checks::default()
+        .required("username", username, MAX_USERNAME)
+        .email(email)
+        .password(form.password.as_deref())
+        .finish()?;
+    let (username, email) = (username.unwrap_or_default(), email.unwrap_or_default());
+    let hash = hash_password(form.password.unwrap_or_default()).await?;
+
+    let now = now_millis();
+    let inserted = sqlx::query_as::<_, Account>(
+        "INSERT INTO users (username, email, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4) RETURNING id, username, email, bio, image",
+    )
+    .bind(username)
+    .bind(email)
+    .bind(hash)
+    .bind(now)
+    .fetch_one(db.pool())
+    .await;
+    match inserted {
+        Ok(account) => Ok(account),
+        Err(err) if is_unique_violation(&err) => Err(taken(db, username, email, None).await),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The 409 for a taken username or email, naming each field that is taken.
+async fn taken(db: &Db, username: &str, email: &str, except: Option<UserId>) -> Error {
+    let except = except.map_or(0, |u| u.0);
+    let row: Result<(i64, i64), _> = sqlx::query_as(
+        "SELECT
+           (SELECT COUNT(*) FROM users WHERE username = $1 AND id <> $3),
+           (SELECT COUNT(*) FROM users WHERE lower(email) = lower($2) AND id <> $3)",
+    )
+    .bind(username)
+    .bind(email)
+    .bind(except)
+    .fetch_one(db.pool())
+    .await;
+    let (username_taken, email_taken) = match row {
+        Ok(counts) => counts,
+        Err(err) => return err.into(),
+    };
+    let mut fields = Vec::new();
+    if username_taken > 0 {
+        fields.push(("username", "has already been taken".to_string()));
+    }
+    if email_taken > 0 {
+        fields.push(("email", "has already been taken".to_string()));
+    }
+    if fields.is_empty() {
+        // Raced with a delete: still a conflict from the caller's point of view.
+        fields.push(("username", "has already been taken".to_string()));
+    }
+    Error::Conflict(fields)
+}
+
+/// Signs in by email and password. Wrong email and wrong password are the same 401, and take
+/// the same time, so the answer does not tell which emails have accounts.
+pub async fn login(db: &Db, email: Option<&str>, password: Option<&str>) -> Result<Account> {
+    let email = email.map(str::trim);
+    Checks::default()
+        .required("email", email, usize::MAX)
+        .required("password", password, usize::MAX)
+        .finish()?;
+    let password = password.unwrap_or_default().to_string();
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
+            .bind(email.unwrap_or_default())
+            .fetch_optional(db.pool())
+            .await?;
+    let invalid = Error::Unauthorized("credentials", "invalid");
+    let Some((id, hash)) = row else {
+        burn_password_check(password).await;
+        return Err(invalid);
+    };
+    if !verify_password(password, hash).await? {
+        return Err(invalid);
+    }
+    get(db, UserId(id)).await
+}
+
+/// The account behind a verified token or session. A token for a deleted user is a 401.
+pub async fn get(db: &Db, user: UserId) -> Result<Account> {
+    sqlx::query_as::<_, Account>("SELECT id, username, email, bio, image FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::Unauthorized("token", "is invalid"))
+}
+
+pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> {
+    let current = get(db, user).await?;
+    let mut checks = Checks::default();
+    for field in &changes.nulled {
+        checks.push(field, "can't be blank");
+    }
+    let username = changes.username.as_deref().map(str::trim);
+    let email = changes.email.as_deref().map(str::trim);
+    if username.is_some() {
+        checks.required("username", username, MAX_USERNAME);
+    }
+    if email.is_some() {
+        checks.email(email);
+    }
+    if changes.password.is_some() {
+        checks.password(changes.password.as_deref());
+    }
+    checks.optional("bio", changes.bio.as_deref(), MAX_BIO).image(changes.image.as_deref()).finish()?;
+
+    let username = username.unwrap_or(&current.username).to_string();
+    let email = email.unwrap_or(&current.email).to_string();
+    // `bio: ""` and `image: ""` clear the field; leaving it out keeps it.
+    let bio = match changes.bio {
+        Some(bio) => none_if_blank(Some(bio)),
+        None => current.bio.clone(),
+    };
+    let image = match changes.image {
+        Some(image) => none_if_blank(Some(image.trim().to_string())),
+        None => current.image.clone(),
+    };
+    let hash = match changes.password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
+
+    let updated = sqlx::query_as::<_, Account>(
+        "UPDATE users SET username = $1, email = $2, bio = $3, image = $4,
+           password_hash = COALESCE($5, password_hash), updated_at = $6
+         WHERE id = $7 RETURNING id, username, email, bio, image",
+    )
+    .bind(&username)
+    .bind(&email)
+    .bind(bio)
+    .bind(image)
+    .bind(hash)
+    .bind(now_millis())
+    .bind(user.0)
+    .fetch_one(db.pool())
+    .await;
+    match updated {
+        Ok(account) => Ok(account),
+        Err(err) if is_unique_violation(&err) => Err(taken(db, &username, &email, Some(user)).await),
+        Err(err) => Err(err.into()),
+    }
+}

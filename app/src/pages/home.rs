@@ -1,0 +1,151 @@
+//! The home page: the global feed, the signed-in user's feed, tag feeds, and popular tags.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::article_list::{segment, ArticleList, SetFavorite};
+use crate::components::error::AppError;
+use crate::components::session::use_session;
+use crate::models::ArticleList as Articles;
+
+#[server(prefix = "/rpc")]
+pub async fn popular_tags() -> Result<Vec<String>, AppError> {
+    use crate::domain::tags;
+    /// How many tags the sidebar shows.
+    const SIDEBAR_TAGS: i64 = 20;
+    Ok(tags::popular(&crate::server_ctx::state()?.db, SIDEBAR_TAGS).await?)
+}
+
+/// Which feed the home page shows.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Feed {
+    Global,
+    Following,
+    Tag(String),
+}
+
+#[server(prefix = "/rpc")]
+pub async fn home_articles(feed: Feed, page: u32) -> Result<Articles, AppError> {
+    use crate::components::article_list::PER_PAGE;
+    use crate::domain::articles::{self, Filter};
+    use crate::domain::validate::Page;
+    use crate::server_ctx::{require_user, state, viewer};
+    let db = &state()?.db;
+    let page = Page::numbered(page, PER_PAGE);
+    Ok(match feed {
+        Feed::Global => articles::list(db, viewer().await?, &Filter::default(), page).await?,
+        Feed::Tag(tag) => {
+            let filter = Filter { tag: Some(tag), ..Filter::default() };
+            articles::list(db, viewer().await?, &filter, page).await?
+        }
+        Feed::Following => articles::feed(db, require_user().await?, page).await?,
+    })
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = use_session();
+    let query = use_query_map();
+    let params = use_params_map();
+    let feed = Memo::new(move |_| match params.read().get("tag") {
+        Some(tag) => Feed::Tag(tag),
+        None if query.read().get("feed").as_deref() == Some("following") => Feed::Following,
+        None => Feed::Global,
+    });
+    let page = Memo::new(move |_| {
+        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+    });
+    let favorite = ServerAction::<SetFavorite>::new();
+    let articles = Resource::new(
+        move || (feed.get(), page.get(), favorite.version().get()),
+        |(feed, page, _)| home_articles(feed, page),
+    );
+    let tags = Resource::new(|| (), |_| popular_tags());
+
+    let page_href = Callback::new(move |n: u32| match feed.get_untracked() {
+        Feed::Global => format!("/?page={n}"),
+        Feed::Following => format!("/?feed=following&page={n}"),
+        Feed::Tag(tag) => format!("/tag/{}?page={n}", segment(&tag)),
+    });
+
+    view! {
+        <Title text="Home" />
+        <div class="home-page">
+            <div class="banner">
+                <div class="container">
+                    <h1 class="logo-font">"conduit"</h1>
+                    <p>"A place to share your knowledge."</p>
+                </div>
+            </div>
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-9">
+                        <div class="feed-toggle">
+                            <ul class="nav nav-pills outline-active">
+                                <Transition fallback=|| ()>
+                                    {move || session.current().map(|_| view! {
+                                        <li class="nav-item">
+                                            <a class="nav-link" class:active=move || feed.get() == Feed::Following href="/?feed=following">
+                                                "Your Feed"
+                                            </a>
+                                        </li>
+                                    })}
+                                </Transition>
+                                <li class="nav-item">
+                                    <a class="nav-link" class:active=move || feed.get() == Feed::Global href="/">"Global Feed"</a>
+                                </li>
+                                {move || match feed.get() {
+                                    Feed::Tag(tag) => Some(view! {
+                                        <li class="nav-item">
+                                            <a class="nav-link active" href=format!("/tag/{}", segment(&tag))>
+                                                <i class="ion-pound" aria-hidden="true"></i>"#"{tag.clone()}
+                                            </a>
+                                        </li>
+                                    }),
+                                    _ => None,
+                                }}
+                            </ul>
+                        </div>
+                        <Transition fallback=|| view! { <div class="article-preview loading">"Loading articles..."</div> }>
+                            {move || Suspend::new(async move {
+                                match articles.await {
+                                    Ok(list) => {
+                                        let empty = if feed.get_untracked() == Feed::Following {
+                                            "Your feed is empty. Follow some authors to see their articles here."
+                                        } else {
+                                            "No articles are here... yet."
+                                        };
+                                        view! { <ArticleList list favorite page=page.get_untracked() page_href empty_message=empty /> }.into_any()
+                                    }
+                                    Err(err) if err.status == 401 => view! { <crate::components::layout::SignInRedirect /> }.into_any(),
+                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                }
+                            })}
+                        </Transition>
+                    </div>
+                    <div class="col-md-3">
+                        <div class="sidebar">
+                            <p>"Popular Tags"</p>
+                            <Transition fallback=|| view! { <div class="loading">"Loading tags..."</div> }>
+                                {move || Suspend::new(async move {
+                                    match tags.await {
+                                        Ok(tags) if tags.is_empty() => view! { <div class="tag-list">"No tags are here... yet."</div> }.into_any(),
+                                        Ok(tags) => view! {
+                                            <div class="tag-list">
+                                                {tags.into_iter().map(|tag| view! {
+                                                    <a href=format!("/tag/{}", segment(&tag)) class="tag-pill tag-default">{tag.clone()}</a>
+                                                }).collect_view()}
+                                            </div>
+                                        }.into_any(),
+                                        Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                    }
+                                })}
+                            </Transition>
+                        </div>
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}

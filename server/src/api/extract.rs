@@ -1,0 +1,92 @@
+//! Request extractors whose every rejection is the spec's error envelope, never a bare 400/500:
+//! the JSON body and the `Authorization: Token <jwt>` header.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+
+use app::domain::UserId;
+use app::server_ctx::AppState;
+
+use super::ApiError;
+
+/// A JSON body; malformed JSON, a wrong content type, a missing wrapper or a wrong type is a
+/// 422 (415 for the content type) that says what was wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_error(rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body", "must be sent as application/json")
+        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body", "is not valid JSON"),
+        JsonRejection::JsonDataError(err) => {
+            // serde says which field broke and how, e.g. "user: missing field `user`".
+            let detail = err.body_text();
+            let detail = detail.rsplit_once(": ").map_or(detail.as_str(), |(_, d)| d).to_string();
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body", detail)
+        }
+        JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body", "is too large")
+        }
+        other => ApiError::new(other.status(), "body", "could not be read"),
+    }
+}
+
+/// The signed-in user of an API request; 401 `token: is missing` without a token.
+pub struct AuthUser(pub UserId);
+
+/// The user of an API request when it carries a token; a bad token is still a 401.
+pub struct MaybeUser(pub Option<UserId>);
+
+impl<S> FromRequestParts<S> for MaybeUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(MaybeUser(None)) };
+        let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "token", "is invalid");
+        let value = value.to_str().map_err(|_| invalid())?;
+        // The spec's scheme is `Token`; `Bearer` is accepted too, as many clients send it.
+        let token = value
+            .strip_prefix("Token ")
+            .or_else(|| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(invalid)?;
+        let state = AppState::from_ref(state);
+        let user = state.tokens.verify(token)?;
+        Ok(MaybeUser(Some(user)))
+    }
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match MaybeUser::from_request_parts(parts, state).await? {
+            MaybeUser(Some(user)) => Ok(AuthUser(user)),
+            MaybeUser(None) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "token", "is missing")),
+        }
+    }
+}

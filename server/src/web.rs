@@ -1,0 +1,79 @@
+//! The Leptos side of the router: server-rendered pages, server functions under their own
+//! prefix, static files, and the cross-site request guard on server functions.
+
+use app::server_ctx::AppState;
+use app::{shell, App, SERVER_FN_PREFIX};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(refuse_cross_site_server_fns))
+}
+
+/// Server functions change data with the visitor's session cookie, so they accept only requests
+/// made by this site's own pages: `Sec-Fetch-Site` must be same-origin when the browser sends
+/// it, and otherwise `Origin`, when present, must match `Host`. SameSite=Lax cookies are the
+/// second line of defence.
+async fn refuse_cross_site_server_fns(request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with(SERVER_FN_PREFIX) && request.method() != Method::GET && is_cross_site(&request) {
+        return (StatusCode::FORBIDDEN, "cross-site requests to server functions are refused").into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(request: &Request<Body>) -> bool {
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin = origin.to_str().unwrap_or_default();
+            let host = host.to_str().unwrap_or_default();
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            origin_host != host
+        }
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)]) -> Request<Body> {
+        let mut builder = Request::builder().method("POST").uri("/rpc/x");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn cross_site_detection() {
+        assert!(!is_cross_site(&request(&[("sec-fetch-site", "same-origin")])));
+        assert!(is_cross_site(&request(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&request(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&request(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")])));
+        assert!(is_cross_site(&request(&[("origin", "https://evil.example"), ("host", "localhost:3000")])));
+        assert!(!is_cross_site(&request(&[("host", "localhost:3000")])));
+    }
+}
