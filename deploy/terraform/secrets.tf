@@ -1,0 +1,30 @@
+# JWT signing key for the app (CONDUIT_JWT_SECRET). Generated as an ephemeral
+# value and written with a write-only attribute, so it is never stored in the
+# Terraform state. Bump jwt_secret_version in locals to rotate it (all
+# sessions are invalidated).
+
+locals {
+  jwt_secret_version = 1
+}
+
+ephemeral "random_password" "jwt" {
+  length  = 64
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "jwt" {
+  # Rotating the JWT key signs every user out, so it is a deliberate operator
+  # action (bump local.jwt_secret_version), not a scheduled Lambda rotation.
+  # The database password, by contrast, is rotated by RDS itself.
+  #checkov:skip=CKV2_AWS_57:Deliberate manual rotation, see comment above
+  name                    = "${var.name}/conduit/jwt-secret"
+  description             = "Conduit JWT signing key (CONDUIT_JWT_SECRET), synced into the cluster by External Secrets"
+  kms_key_id              = aws_kms_key.secrets.arn
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret_version" "jwt" {
+  secret_id                = aws_secretsmanager_secret.jwt.id
+  secret_string_wo         = ephemeral.random_password.jwt.result
+  secret_string_wo_version = local.jwt_secret_version
+}
