@@ -90,6 +90,7 @@ output "flux_cluster_vars" {
     DB_NAME                  = "conduit"
     DB_MASTER_SECRET_ARN     = module.db.db_instance_master_user_secret_arn
     JWT_SECRET_NAME          = aws_secretsmanager_secret.jwt.name
+    ALERTS_SECRET_NAME       = aws_secretsmanager_secret.alerts_webhook.name
     APP_HOSTNAME             = var.app_hostname
     HOSTED_ZONE_NAME         = var.hosted_zone_name
     HOSTED_ZONE_ID           = data.aws_route53_zone.public.zone_id

@@ -15,11 +15,12 @@ module "external_secrets_pod_identity" {
 
   name = "${var.name}-external-secrets"
 
-  # Read-only access to exactly the two secrets the app needs.
+  # Read-only access to exactly the secrets the cluster consumes.
   attach_external_secrets_policy = true
   external_secrets_secrets_manager_arns = [
     module.db.db_instance_master_user_secret_arn,
     aws_secretsmanager_secret.jwt.arn,
+    aws_secretsmanager_secret.alerts_webhook.arn,
   ]
   external_secrets_kms_key_arns      = [aws_kms_key.secrets.arn]
   external_secrets_create_permission = false

@@ -28,3 +28,15 @@ resource "aws_secretsmanager_secret_version" "jwt" {
   secret_string_wo         = ephemeral.random_password.jwt.result
   secret_string_wo_version = local.jwt_secret_version
 }
+
+# Slack incoming-webhook URL for Flux and Flagger notifications. Terraform
+# creates the empty secret only; an operator stores the URL once:
+#   aws secretsmanager put-secret-value --secret-id <name> \
+#     --secret-string '{"address":"https://hooks.slack.com/services/..."}'
+resource "aws_secretsmanager_secret" "alerts_webhook" {
+  #checkov:skip=CKV2_AWS_57:A third-party webhook URL cannot be rotated by a Lambda; rotate it in Slack and put the new value
+  name                    = "${var.name}/alerts/slack-webhook"
+  description             = "Slack webhook URL for Flux and Flagger alerts, synced by External Secrets"
+  kms_key_id              = aws_kms_key.secrets.arn
+  recovery_window_in_days = 7
+}
