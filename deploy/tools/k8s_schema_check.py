@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Schema-validate rendered Kubernetes manifests, offline.
 
-usage: k8s_schema_check.py SCHEMA_DIR K8S_VERSION MANIFEST.yaml...
+usage: k8s_schema_check.py [--vars FILE.env] SCHEMA_DIR K8S_VERSION MANIFEST.yaml...
+
+* With --vars, ${NAME} placeholders are substituted first, as Flux's
+  postBuild.substituteFrom does; a placeholder without a value fails.
 
 * Core kinds (built-in API groups) go to kubernetes-validate --strict, which
   ships the upstream OpenAPI schemas for every supported Kubernetes version.
@@ -17,6 +20,7 @@ Exit status is non-zero on any failure.
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -48,10 +52,21 @@ def bin_path(name):
 
 
 def main():
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    env = None
+    if args[:1] == ["--vars"]:
+        env = {}
+        with open(args[1], encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    key, _, value = line.partition("=")
+                    env[key] = value
+        args = args[2:]
+    if len(args) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    schema_dir, k8s_version, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+    schema_dir, k8s_version, files = args[0], args[1], args[2:]
     failures = 0
     core_docs = []
     by_schema = collections.defaultdict(list)
@@ -60,7 +75,14 @@ def main():
     n = 0
     for path in files:
         with open(path, encoding="utf-8") as fh:
-            docs = [d for d in yaml.safe_load_all(fh) if d]
+            text = fh.read()
+        if env is not None:
+            missing = sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - set(env))
+            if missing:
+                print(f"FAIL {os.path.basename(path)}: no value for {missing}")
+                failures += 1
+            text = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: env.get(m.group(1), m.group(0)), text)
+        docs = [d for d in yaml.safe_load_all(text) if d]
         for doc in docs:
             n += 1
             api = doc.get("apiVersion", "")

@@ -151,6 +151,12 @@ def main():
     missing = sorted(used - keys)
     check(not missing, f"flux: every ${{VAR}} in deploy/k8s is in output flux_cluster_vars (missing: {missing})")
 
+    example = os.path.join(k8s_dir, "cluster-vars.example.env")
+    if os.path.exists(example):
+        with open(example, encoding="utf-8") as fh:
+            ex_keys = {l.split("=", 1)[0] for l in fh if "=" in l and not l.startswith("#")}
+        check(ex_keys == keys, f"flux: cluster-vars.example.env matches flux_cluster_vars (diff: {sorted(ex_keys ^ keys)})")
+
     print(f"terraform design: {len(PASSED)} passed, {len(FAILED)} failed")
     return 1 if FAILED else 0
 

