@@ -20,7 +20,7 @@ module "eks" {
     resources = ["secrets"]
   }
 
-  deletion_protection = true
+  deletion_protection = var.cluster_deletion_protection
 
   authentication_mode = "API"
 

@@ -111,6 +111,12 @@ variable "endpoint_public_access_cidrs" {
   }
 }
 
+variable "cluster_deletion_protection" {
+  description = "Protect the EKS cluster from deletion. terraform-destroy.sh turns it off before destroying."
+  type        = bool
+  default     = true
+}
+
 variable "cluster_admin_principal_arns" {
   description = "IAM role/user ARNs granted cluster-admin through EKS access entries (e.g. the SSO admin role used with the SSM tunnel)."
   type        = list(string)
