@@ -1,11 +1,16 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::components::layout::{Footer, Header};
+use crate::pages::article::ArticlePage;
+use crate::pages::auth::{LoginPage, RegisterPage};
+use crate::pages::editor::EditorPage;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
+use crate::pages::profile::ProfilePage;
+use crate::pages::settings::SettingsPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,6 +35,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::components::session::provide_session();
+    // Effects run only in the browser, after hydration: the mark tells tests (and curious
+    // readers of the DOM) that the page is interactive.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/conduit.css" />
@@ -39,9 +51,19 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header />
             <main>
+                // Async rendering: each page's HTML is complete before it is sent, so it reads the
+                // same without JavaScript, and the server can answer 404 or redirect.
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/tag/:tag") view=HomePage />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/tag/:tag") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/editor/:slug") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/article/:slug") view=ArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/profile/:username") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/profile/:username/favorites") view=ProfilePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

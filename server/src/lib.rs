@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod health;
 pub mod web;
 
 use app::domain::{Db, Tokens};
@@ -26,6 +27,7 @@ pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState
 pub fn router(config: &Config, state: AppState) -> Router {
     Router::new()
         .nest("/api", api::routes(config))
+        .merge(health::routes())
         .merge(web::routes(state.clone()))
         .with_state(state)
 }

@@ -1,0 +1,119 @@
+//! Sign in and sign up.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+use crate::components::error::{AppError, ErrorMessages};
+use crate::components::session::use_session;
+
+#[server(prefix = "/rpc")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    use crate::domain::users;
+    use crate::server_ctx::{redirect_plain_form, sign_in, state};
+    let account = users::login(&state()?.db, Some(&email), Some(&password)).await?;
+    sign_in(account.user_id()).await?;
+    redirect_plain_form("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc")]
+pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::domain::users::{self, Registration};
+    use crate::server_ctx::{redirect_plain_form, sign_in, state};
+    let form = Registration { username: Some(username), email: Some(email), password: Some(password) };
+    let account = users::register(&state()?.db, form).await?;
+    sign_in(account.user_id()).await?;
+    redirect_plain_form("/");
+    Ok(())
+}
+
+/// After a successful sign-in or sign-up in the hydrated app: reload the session, go home.
+pub fn on_signed_in<T: Clone + Send + Sync + 'static>(value: impl Into<Signal<Option<Result<T, AppError>>>>, to: &'static str) {
+    let value = value.into();
+    let session = use_session();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(_))) {
+            session.refresh();
+            navigate(to, Default::default());
+        }
+    });
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    on_signed_in(action.value(), "/");
+    let pending = action.pending();
+    view! {
+        <Title text="Sign in" />
+        <div class="auth-page">
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-6 offset-md-3 col-xs-12">
+                        <h1 class="text-xs-center">"Sign in"</h1>
+                        <p class="text-xs-center">
+                            <a href="/register">"Need an account?"</a>
+                        </p>
+                        <ErrorMessages result=action.value() />
+                        <ActionForm action>
+                            <fieldset class="form-group">
+                                <label class="visually-hidden" for="login-email">"Email"</label>
+                                <input id="login-email" class="form-control form-control-lg" type="text" inputmode="email" name="email" placeholder="Email" autocomplete="email" />
+                            </fieldset>
+                            <fieldset class="form-group">
+                                <label class="visually-hidden" for="login-password">"Password"</label>
+                                <input id="login-password" class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="current-password" />
+                            </fieldset>
+                            <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                                "Sign in"
+                            </button>
+                        </ActionForm>
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    on_signed_in(action.value(), "/");
+    let pending = action.pending();
+    view! {
+        <Title text="Sign up" />
+        <div class="auth-page">
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-6 offset-md-3 col-xs-12">
+                        <h1 class="text-xs-center">"Sign up"</h1>
+                        <p class="text-xs-center">
+                            <a href="/login">"Have an account?"</a>
+                        </p>
+                        <ErrorMessages result=action.value() />
+                        <ActionForm action>
+                            <fieldset class="form-group">
+                                <label class="visually-hidden" for="register-username">"Username"</label>
+                                <input id="register-username" class="form-control form-control-lg" type="text" name="username" placeholder="Username" autocomplete="username" />
+                            </fieldset>
+                            <fieldset class="form-group">
+                                <label class="visually-hidden" for="register-email">"Email"</label>
+                                <input id="register-email" class="form-control form-control-lg" type="text" inputmode="email" name="email" placeholder="Email" autocomplete="email" />
+                            </fieldset>
+                            <fieldset class="form-group">
+                                <label class="visually-hidden" for="register-password">"Password"</label>
+                                <input id="register-password" class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="new-password" />
+                            </fieldset>
+                            <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                                "Sign up"
+                            </button>
+                        </ActionForm>
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}

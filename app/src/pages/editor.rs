@@ -1,0 +1,204 @@
+//! The editor: writing a new article (`/editor`) or changing one of your own (`/editor/:slug`).
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::components::article_list::article_href;
+use crate::components::error::{AppError, ErrorMessages};
+use crate::components::layout::SignInRedirect;
+use crate::models::Article;
+use crate::pages::not_found::NotFound;
+
+/// The article to edit, refused unless the viewer wrote it.
+#[server(prefix = "/rpc")]
+pub async fn editable_article(slug: String) -> Result<Article, AppError> {
+    use crate::domain::{articles, Error};
+    use crate::server_ctx::{require_user, state};
+    let user = require_user().await?;
+    let db = &state()?.db;
+    let article = articles::get(db, Some(user), &slug).await?;
+    let me = crate::domain::users::get(db, user).await?;
+    if article.author.username != me.username {
+        return Err(Error::Forbidden("article").into());
+    }
+    Ok(article)
+}
+
+/// Publishes a new article (empty `slug`) or updates one. Tags come as the list built in the
+/// page (`tag_list`, one per line) plus whatever is still typed in the tag field (`tag_input`),
+/// which is all there is when the form is posted before the page is interactive.
+#[server(prefix = "/rpc")]
+pub async fn publish_article(
+    slug: String,
+    title: String,
+    description: String,
+    body: String,
+    tag_list: String,
+    tag_input: String,
+) -> Result<String, AppError> {
+    use crate::components::article_list::article_href;
+    use crate::domain::articles::{self, Draft, Edit};
+    use crate::domain::tags::parse_text;
+    use crate::server_ctx::{redirect_plain_form, require_user, state};
+    let user = require_user().await?;
+    let db = &state()?.db;
+    let mut tags = parse_text(&tag_list);
+    tags.extend(parse_text(&tag_input));
+    let article = if slug.is_empty() {
+        let draft = Draft { title: Some(title), description: Some(description), body: Some(body), tag_list: Some(tags) };
+        articles::create(db, user, draft).await?
+    } else {
+        let edit = Edit { title: Some(title), description: Some(description), body: Some(body), tag_list: Some(Some(tags)) };
+        articles::update(db, user, &slug, edit).await?
+    };
+    redirect_plain_form(&article_href(&article.slug));
+    Ok(article.slug)
+}
+
+#[component]
+pub fn EditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let article = Resource::new(slug, |slug| async move {
+        if slug.is_empty() {
+            // A new article: only check that someone is signed in.
+            match crate::components::session::load_current_user().await {
+                Ok(Some(_)) => Ok(None),
+                Ok(None) => Err(AppError::sign_in_required()),
+                Err(err) => Err(err),
+            }
+        } else {
+            editable_article(slug).await.map(Some)
+        }
+    });
+    view! {
+        <Title text="Editor" />
+        <div class="editor-page">
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-10 offset-md-1 col-xs-12">
+                        <Suspense fallback=|| view! { <p class="loading">"Loading the editor..."</p> }>
+                            {move || Suspend::new(async move {
+                                match article.await {
+                                    Ok(article) => view! { <EditorForm article /> }.into_any(),
+                                    Err(err) if err.status == 401 => view! { <SignInRedirect /> }.into_any(),
+                                    Err(err) if err.is_not_found() => view! { <NotFound /> }.into_any(),
+                                    Err(err) if err.status == 403 => view! {
+                                        <ul class="error-messages"><li>"You can only edit your own articles."</li></ul>
+                                    }.into_any(),
+                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                }
+                            })}
+                        </Suspense>
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn EditorForm(article: Option<Article>) -> impl IntoView {
+    let action = ServerAction::<PublishArticle>::new();
+    let pending = action.pending();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(slug)) = action.value().get() {
+            navigate(&article_href(&slug), Default::default());
+        }
+    });
+    let article = article.unwrap_or_else(|| Article {
+        slug: String::new(),
+        title: String::new(),
+        description: String::new(),
+        body: Some(String::new()),
+        tag_list: Vec::new(),
+        created_at: String::new(),
+        updated_at: String::new(),
+        favorited: false,
+        favorites_count: 0,
+        author: crate::models::Profile { username: String::new(), bio: None, image: None, following: false },
+    });
+    let button = if article.slug.is_empty() { "Publish Article" } else { "Update Article" };
+    let tags = RwSignal::new(article.tag_list.clone());
+    let tag_text = RwSignal::new(String::new());
+
+    // After hydration, Enter in the tag field adds the tag instead of submitting the form.
+    let on_tag_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            let text = tag_text.get_untracked();
+            let new_tags: Vec<String> =
+                text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
+            tags.update(|list| {
+                for tag in new_tags {
+                    if !list.contains(&tag) {
+                        list.push(tag);
+                    }
+                }
+            });
+            tag_text.set(String::new());
+        }
+    };
+
+    view! {
+        <ErrorMessages result=action.value() />
+        <ActionForm action>
+            <input type="hidden" name="slug" value=article.slug.clone() />
+            <input type="hidden" name="tag_list" value=move || tags.get().join("\n") />
+            <fieldset>
+                <fieldset class="form-group">
+                    <label class="visually-hidden" for="editor-title">"Article Title"</label>
+                    <input id="editor-title" type="text" class="form-control form-control-lg" name="title" placeholder="Article Title" value=article.title.clone() />
+                </fieldset>
+                <fieldset class="form-group">
+                    <label class="visually-hidden" for="editor-description">"What's this article about?"</label>
+                    <input id="editor-description" type="text" class="form-control" name="description" placeholder="What's this article about?" value=article.description.clone() />
+                </fieldset>
+                <fieldset class="form-group">
+                    <label class="visually-hidden" for="editor-body">"Write your article (in markdown)"</label>
+                    <textarea id="editor-body" class="form-control" rows="8" name="body" placeholder="Write your article (in markdown)">
+                        {article.body.clone().unwrap_or_default()}
+                    </textarea>
+                </fieldset>
+                <fieldset class="form-group">
+                    <label class="visually-hidden" for="editor-tags">"Enter tags"</label>
+                    <input
+                        id="editor-tags"
+                        type="text"
+                        class="form-control"
+                        name="tag_input"
+                        placeholder="Enter tags"
+                        autocomplete="off"
+                        prop:value=move || tag_text.get()
+                        on:input=move |ev| tag_text.set(event_target_value(&ev))
+                        on:keydown=on_tag_key
+                    />
+                    <div class="tag-list">
+                        <For each=move || tags.get() key=|tag| tag.clone() let:tag>
+                            <span class="tag-default tag-pill">
+                                <button
+                                    type="button"
+                                    class="tag-remove"
+                                    aria-label=format!("Remove tag {tag}")
+                                    on:click={
+                                        let tag = tag.clone();
+                                        move |_| tags.update(|list| list.retain(|t| t != &tag))
+                                    }
+                                >
+                                    <i class="ion-close-round" aria-hidden="true"></i>
+                                </button>
+                                {tag.clone()}
+                            </span>
+                        </For>
+                    </div>
+                </fieldset>
+                <button class="btn btn-lg pull-xs-right btn-primary" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                    {button}
+                </button>
+            </fieldset>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,112 @@
+//! A profile: the user's card with follow or edit-settings, and their articles or favorites.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+
+use crate::components::article_list::{profile_href, ArticleList, SetFavorite};
+use crate::components::error::AppError;
+use crate::components::follow::{FollowButton, SetFollow};
+use crate::components::session::{avatar, use_session};
+use crate::models::{ArticleList as Articles, Profile};
+use crate::pages::not_found::NotFound;
+
+#[server(prefix = "/rpc")]
+pub async fn profile_page(username: String, favorites: bool, page: u32) -> Result<(Profile, Articles), AppError> {
+    use crate::components::article_list::PER_PAGE;
+    use crate::domain::articles::{self, Filter};
+    use crate::domain::profiles;
+    use crate::domain::validate::Page;
+    use crate::server_ctx::{state, viewer};
+    let db = &state()?.db;
+    let viewer = viewer().await?;
+    let profile = profiles::get(db, viewer, &username).await?;
+    let filter = if favorites {
+        Filter { favorited: Some(username), ..Filter::default() }
+    } else {
+        Filter { author: Some(username), ..Filter::default() }
+    };
+    let list = articles::list(db, viewer, &filter, Page::numbered(page, PER_PAGE)).await?;
+    Ok((profile, list))
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let session = use_session();
+    let params = use_params_map();
+    let query = use_query_map();
+    let location = use_location();
+    let favorites = Memo::new(move |_| location.pathname.get().ends_with("/favorites"));
+    let username = Memo::new(move |_| params.read().get("username").unwrap_or_default());
+    let page = Memo::new(move |_| {
+        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+    });
+    let favorite = ServerAction::<SetFavorite>::new();
+    let follow = ServerAction::<SetFollow>::new();
+    let data = Resource::new(
+        move || (username.get(), favorites.get(), page.get(), favorite.version().get(), follow.version().get()),
+        |(username, favorites, page, ..)| profile_page(username, favorites, page),
+    );
+    let page_href = Callback::new(move |n: u32| {
+        let base = profile_href(&username.get_untracked());
+        if favorites.get_untracked() { format!("{base}/favorites?page={n}") } else { format!("{base}?page={n}") }
+    });
+
+    view! {
+        <Transition fallback=|| view! { <p class="loading container">"Loading the profile..."</p> }>
+            {move || Suspend::new(async move {
+                let result: Result<(Profile, Articles), AppError> = data.await;
+                match result {
+                    Ok((profile, list)) => {
+                        let mine = session.username().as_deref() == Some(profile.username.as_str());
+                        let base = profile_href(&profile.username);
+                        view! {
+                            <Title text=profile.username.clone() />
+                            <div class="profile-page">
+                                <div class="user-info">
+                                    <div class="container">
+                                        <div class="row">
+                                            <div class="col-xs-12 col-md-10 offset-md-1">
+                                                <img src=avatar(profile.image.as_deref()) class="user-img" alt=format!("{}'s avatar", profile.username) />
+                                                <h4>{profile.username.clone()}</h4>
+                                                <p>{profile.bio.clone().unwrap_or_default()}</p>
+                                                {if mine {
+                                                    view! {
+                                                        <a class="btn btn-sm btn-outline-secondary action-btn" href="/settings">
+                                                            <i class="ion-gear-a" aria-hidden="true"></i>" Edit Profile Settings"
+                                                        </a>
+                                                    }.into_any()
+                                                } else {
+                                                    view! { <FollowButton profile=profile.clone() action=follow /> }.into_any()
+                                                }}
+                                            </div>
+                                        </div>
+                                    </div>
+                                </div>
+                                <div class="container">
+                                    <div class="row">
+                                        <div class="col-xs-12 col-md-10 offset-md-1">
+                                            <div class="articles-toggle">
+                                                <ul class="nav nav-pills outline-active">
+                                                    <li class="nav-item">
+                                                        <a class="nav-link" class:active=move || !favorites.get() href=base.clone()>"My Articles"</a>
+                                                    </li>
+                                                    <li class="nav-item">
+                                                        <a class="nav-link" class:active=move || favorites.get() href=format!("{base}/favorites")>"Favorited Articles"</a>
+                                                    </li>
+                                                </ul>
+                                            </div>
+                                            <ArticleList list favorite page=page.get_untracked() page_href empty_message="No articles are here... yet." />
+                                        </div>
+                                    </div>
+                                </div>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(err) if err.is_not_found() => view! { <NotFound /> }.into_any(),
+                    Err(err) => view! { <div class="container page"><ul class="error-messages"><li>{err.to_string()}</li></ul></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

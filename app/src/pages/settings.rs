@@ -1,0 +1,122 @@
+//! Settings: the signed-in user's profile, email and password, and logging out.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+use crate::components::article_list::profile_href;
+use crate::components::error::{AppError, ErrorMessages};
+use crate::components::layout::SignInRedirect;
+use crate::components::session::use_session;
+
+#[server(prefix = "/rpc")]
+pub async fn update_settings(
+    image: String,
+    username: String,
+    bio: String,
+    email: String,
+    password: String,
+) -> Result<String, AppError> {
+    use crate::components::article_list::profile_href;
+    use crate::domain::users::{self, Changes};
+    use crate::server_ctx::{redirect_plain_form, require_user, state};
+    let user = require_user().await?;
+    let changes = Changes {
+        image: Some(image),
+        username: Some(username),
+        bio: Some(bio),
+        email: Some(email),
+        // An empty password field means "keep my password".
+        password: Some(password).filter(|p| !p.is_empty()),
+        nulled: Vec::new(),
+    };
+    let account = users::update(&state()?.db, user, changes).await?;
+    redirect_plain_form(&profile_href(&account.username));
+    Ok(account.username)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server_ctx::{redirect_plain_form, sign_out};
+    sign_out().await?;
+    redirect_plain_form("/");
+    Ok(())
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let session = use_session();
+    let update = ServerAction::<UpdateSettings>::new();
+    let logout = ServerAction::<Logout>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(username)) = update.value().get() {
+            session.refresh();
+            navigate(&profile_href(&username), Default::default());
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            session.refresh();
+            navigate("/", Default::default());
+        }
+    });
+    let pending = update.pending();
+
+    view! {
+        <Title text="Settings" />
+        <div class="settings-page">
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-6 offset-md-3 col-xs-12">
+                        <h1 class="text-xs-center">"Your Settings"</h1>
+                        <ErrorMessages result=update.value() />
+                        <Suspense fallback=|| view! { <p class="loading">"Loading your settings..."</p> }>
+                            {move || Suspend::new(async move {
+                                match session.user.await {
+                                    Ok(Some(user)) => view! {
+                                        <ActionForm action=update>
+                                            <fieldset>
+                                                <fieldset class="form-group">
+                                                    <label class="visually-hidden" for="settings-image">"URL of profile picture"</label>
+                                                    <input id="settings-image" class="form-control" type="text" name="image" placeholder="URL of profile picture" value=user.image.clone().unwrap_or_default() />
+                                                </fieldset>
+                                                <fieldset class="form-group">
+                                                    <label class="visually-hidden" for="settings-username">"Username"</label>
+                                                    <input id="settings-username" class="form-control form-control-lg" type="text" name="username" placeholder="Your Name" autocomplete="username" value=user.username.clone() />
+                                                </fieldset>
+                                                <fieldset class="form-group">
+                                                    <label class="visually-hidden" for="settings-bio">"Bio"</label>
+                                                    <textarea id="settings-bio" class="form-control form-control-lg" rows="8" name="bio" placeholder="Short bio about you">{user.bio.clone().unwrap_or_default()}</textarea>
+                                                </fieldset>
+                                                <fieldset class="form-group">
+                                                    <label class="visually-hidden" for="settings-email">"Email"</label>
+                                                    <input id="settings-email" class="form-control form-control-lg" type="text" inputmode="email" name="email" placeholder="Email" autocomplete="email" value=user.email.clone() />
+                                                </fieldset>
+                                                <fieldset class="form-group">
+                                                    <label class="visually-hidden" for="settings-password">"New Password"</label>
+                                                    <input id="settings-password" class="form-control form-control-lg" type="password" name="password" placeholder="New Password" autocomplete="new-password" />
+                                                </fieldset>
+                                                <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                                                    "Update Settings"
+                                                </button>
+                                            </fieldset>
+                                        </ActionForm>
+                                    }.into_any(),
+                                    Ok(None) => view! { <SignInRedirect /> }.into_any(),
+                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                }
+                            })}
+                        </Suspense>
+                        <hr />
+                        <ActionForm action=logout>
+                            <button class="btn btn-outline-danger" type="submit">"Or click here to logout."</button>
+                        </ActionForm>
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what building and testing Conduit needs, once per machine: the WASM target,
+# cargo-leptos and wasm-bindgen-cli at the pinned versions, wasm-opt from npm's binaryen, the
+# end-to-end test packages, and Debian's chromium. Every step is skipped when already done.
+# Source it (`. scripts/setup.sh`) to also get the tool PATH in the calling shell.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_LEPTOS_VERSION="0.3.11"
+# wasm-bindgen-cli must match the wasm-bindgen library exactly; Cargo.lock is the truth.
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' "$ROOT/Cargo.lock")"
+TOOLS_DIR="${CONDUIT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/conduit-tools}"
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The toolchain and target named in rust-toolchain.toml.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  (cd "$ROOT" && rustup target add wasm32-unknown-unknown)
+fi
+
+if [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]]; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once per machine)"
+  # Its dependencies need a newer rustc than stable has; nightly builds it.
+  if rustup toolchain list | grep -q '^nightly'; then
+    (cd /tmp && cargo +nightly install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
+  else
+    (cd /tmp && cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
+  fi
+fi
+
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  (cd /tmp && cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force)
+fi
+
+# wasm-opt from npm's binaryen, pinned by tools/package-lock.json. It goes first on PATH:
+# Debian's older binaryen silently breaks the WASM.
+if ! cmp -s "$ROOT/tools/package-lock.json" "$TOOLS_DIR/package-lock.json" 2>/dev/null || [[ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]]; then
+  log "installing wasm-opt (binaryen) from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR"
+  cp "$ROOT/tools/package.json" "$ROOT/tools/package-lock.json" "$TOOLS_DIR/"
+  (cd "$TOOLS_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
+
+if [[ "${CONDUIT_SETUP_E2E:-1}" == 1 ]]; then
+  if ! cmp -s "$ROOT/end2end/package-lock.json" "$ROOT/end2end/node_modules/.package-lock.json" 2>/dev/null; then
+    log "installing the end-to-end test packages (npm ci)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [[ ! -x /usr/bin/chromium ]]; then
+    log "installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi

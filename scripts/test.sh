@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, clippy on the server and the WASM builds, the Rust tests (the API
+# suite runs on SQLite and, when one answers, on PostgreSQL), then the Playwright suite in
+# Debian's chromium against a freshly built release server on an empty database.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+. scripts/setup.sh
+
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy: server (ssr)"
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p server --all-targets -- -D warnings
+step "clippy: browser (hydrate, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust tests"
+cargo test -p app --features ssr
+cargo test -p server
+
+step "release build (server + WASM)"
+cargo leptos build --release
+
+step "Playwright end-to-end suite"
+(cd end2end && npx playwright test)
