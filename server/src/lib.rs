@@ -1,6 +1,8 @@
 //! The Conduit server: configuration, the axum router that serves the Leptos UI, its server
 //! functions and the RealWorld REST API, and the HTTP layers around them.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod config;
 pub mod health;

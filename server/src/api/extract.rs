@@ -1,7 +1,7 @@
 //! Request extractors whose every rejection is the spec's error envelope, never a bare 400/500:
 //! the JSON body and the `Authorization: Token <jwt>` header.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -29,20 +29,75 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_error(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body", "must be sent as application/json")
-        }
-        JsonRejection::JsonSyntaxError(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body", "is not valid JSON"),
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "body",
+            "must be sent as application/json",
+        ),
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+            "is not valid JSON",
+        ),
         JsonRejection::JsonDataError(err) => {
             // serde says which field broke and how, e.g. "user: missing field `user`".
             let detail = err.body_text();
-            let detail = detail.rsplit_once(": ").map_or(detail.as_str(), |(_, d)| d).to_string();
+            let detail = detail
+                .rsplit_once(": ")
+                .map_or(detail.as_str(), |(_, d)| d)
+                .to_string();
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body", detail)
         }
         JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body", "is too large")
         }
         other => ApiError::new(other.status(), "body", "could not be read"),
+    }
+}
+
+/// Query parameters; a query string that cannot be read (a repeated or garbled parameter) is a
+/// 422 `query` error in the envelope, not a bare 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_error(rejection)),
+        }
+    }
+}
+
+fn query_error(rejection: QueryRejection) -> ApiError {
+    let detail = rejection.body_text();
+    let detail = detail
+        .rsplit_once(": ")
+        .map_or(detail.as_str(), |(_, d)| d)
+        .to_string();
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "query",
+        format!("is invalid ({detail})"),
+    )
+}
+
+/// Path parameters; one that cannot be decoded (bad percent-encoding, not UTF-8) is a 404
+/// `path` error in the envelope: it names nothing that exists.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => {
+                Err(ApiError::new(StatusCode::NOT_FOUND, "path", "not found"))
+            }
+            Err(other) => Err(ApiError::new(other.status(), "path", "could not be read")),
+        }
     }
 }
 
@@ -60,7 +115,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(MaybeUser(None)) };
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(MaybeUser(None));
+        };
         let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "token", "is invalid");
         let value = value.to_str().map_err(|_| invalid())?;
         // The spec's scheme is `Token`; `Bearer` is accepted too, as many clients send it.
@@ -86,7 +143,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match MaybeUser::from_request_parts(parts, state).await? {
             MaybeUser(Some(user)) => Ok(AuthUser(user)),
-            MaybeUser(None) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "token", "is missing")),
+            MaybeUser(None) => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token",
+                "is missing",
+            )),
         }
     }
 }

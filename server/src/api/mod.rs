@@ -1,49 +1,151 @@
 //! The RealWorld REST API under `/api`: one handler per endpoint, each a thin adapter that
 //! reads the request, calls the domain layer, and writes the spec's JSON.
+//!
+//! Every route is registered together with its OpenAPI description (utoipa-axum), so the
+//! document served at `/api/openapi.json` lists exactly the routes the router serves.
 
 mod articles;
 mod comments;
 mod extract;
+mod layers;
 mod profiles;
+mod tags;
 mod users;
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use app::domain::{self, tags};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use app::domain;
 use app::server_ctx::AppState;
 
 use crate::config::Config;
 
-pub use extract::{ApiJson, AuthUser, MaybeUser};
+pub use extract::{ApiJson, ApiPath, ApiQuery, AuthUser, MaybeUser};
 
-pub fn routes(_config: &Config) -> Router<AppState> {
-    Router::new()
-        .route("/users", post(users::register))
-        .route("/users/login", post(users::login))
-        .route("/user", get(users::current).put(users::update))
-        .route("/profiles/{username}", get(profiles::get))
-        .route("/profiles/{username}/follow", post(profiles::follow).delete(profiles::unfollow))
-        .route("/articles", get(articles::list).post(articles::create))
-        .route("/articles/feed", get(articles::feed))
-        .route("/articles/{slug}", get(articles::get).put(articles::update).delete(articles::delete))
-        .route("/articles/{slug}/favorite", post(articles::favorite).delete(articles::unfavorite))
-        .route("/articles/{slug}/comments", get(comments::list).post(comments::add))
-        .route("/articles/{slug}/comments/{id}", axum::routing::delete(comments::delete))
-        .route("/tags", get(list_tags))
-        .fallback(not_found)
+/// The prefix the API is served under; the OpenAPI document's paths include it.
+pub const PREFIX: &str = "/api";
+
+/// Every route with its documentation; `openapi()` and `routes()` are both cut from this.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(users::register))
+        .routes(routes!(users::login))
+        .routes(routes!(users::current, users::update))
+        .routes(routes!(profiles::get))
+        .routes(routes!(profiles::follow, profiles::unfollow))
+        .routes(routes!(articles::list, articles::create))
+        .routes(routes!(articles::feed))
+        .routes(routes!(articles::get, articles::update, articles::delete))
+        .routes(routes!(articles::favorite, articles::unfavorite))
+        .routes(routes!(comments::list, comments::add))
+        .routes(routes!(comments::delete))
+        .routes(routes!(tags::list))
+        .routes(routes!(openapi_json))
 }
 
-/// `GET /api/tags`: every tag in use.
-async fn list_tags(axum::extract::State(state): axum::extract::State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "tags": tags::all(&state.db).await? })))
+/// The OpenAPI 3.1 document of the API, with paths as clients call them (`/api/...`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = documented().split_for_parts();
+    with_prefix(doc)
+}
+
+fn with_prefix(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (format!("{PREFIX}{path}"), item))
+        .collect();
+    doc
+}
+
+/// The router nested at `/api`: the endpoints, an enveloped 404/405 for anything else, the
+/// body limit and CORS.
+pub fn routes(config: &Config) -> Router<AppState> {
+    let (router, doc) = documented().split_for_parts();
+    let document = Arc::new(
+        with_prefix(doc)
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".into()),
+    );
+    router
+        .layer(axum::Extension(OpenApiDocument(document)))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(layers::body_limit(config.body_limit))
+        .layer(layers::cors(&config.cors_origins))
+}
+
+#[derive(Clone)]
+struct OpenApiDocument(Arc<String>);
+
+/// `GET /api/openapi.json`: this document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+async fn openapi_json(
+    axum::Extension(OpenApiDocument(document)): axum::Extension<OpenApiDocument>,
+) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.as_str().to_owned(),
+    )
+        .into_response()
 }
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "path", "not found")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method", "is not allowed")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Conduit API", description = "The RealWorld (Conduit) REST API."),
+    modifiers(&TokenScheme),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "users", description = "Registration, sign-in and the current user"),
+        (name = "profiles", description = "Profiles and following"),
+        (name = "articles", description = "Articles, the feed and favorites"),
+        (name = "comments", description = "Comments on articles"),
+        (name = "tags", description = "Tags in use"),
+        (name = "meta", description = "This document"),
+    )
+)]
+struct ApiDoc;
+
+/// `Authorization: Token <jwt>`, the spec's scheme.
+struct TokenScheme;
+
+impl Modify for TokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "Token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Token <jwt>`, the token of `POST /api/users` or `POST /api/users/login`",
+            ))),
+        );
+    }
+}
+
+/// The error envelope: each field at fault with its messages, e.g.
+/// `{"errors": {"email": ["has already been taken"]}}`.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"errors": {"email": ["has already been taken"]}}))]
+pub struct ErrorBody {
+    pub errors: BTreeMap<String, Vec<String>>,
 }
 
 /// An error in the spec's envelope: `{"errors": {"field": ["message", ...]}}`.
@@ -55,7 +157,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError { status, fields: vec![(field.into(), message.into())] }
+        ApiError {
+            status,
+            fields: vec![(field.into(), message.into())],
+        }
     }
 }
 
@@ -71,7 +176,14 @@ impl From<domain::Error> for ApiError {
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        ApiError { status, fields: err.fields().into_iter().map(|(f, m)| (f.to_string(), m)).collect() }
+        ApiError {
+            status,
+            fields: err
+                .fields()
+                .into_iter()
+                .map(|(f, m)| (f.to_string(), m))
+                .collect(),
+        }
     }
 }
 
@@ -79,7 +191,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut errors = Map::new();
         for (field, message) in self.fields {
-            match errors.entry(field).or_insert_with(|| Value::Array(Vec::new())) {
+            match errors
+                .entry(field)
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
                 Value::Array(messages) => messages.push(Value::String(message)),
                 _ => unreachable!("error fields are always arrays"),
             }

@@ -1,16 +1,17 @@
 //! `/api/profiles/:username` and following.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use app::domain::profiles;
 use app::models::Profile;
 use app::server_ctx::AppState;
 
-use super::{ApiResult, AuthUser, MaybeUser};
+use super::{ApiPath, ApiResult, AuthUser, ErrorBody, MaybeUser};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ProfileResponse {
     profile: Profile,
 }
@@ -20,16 +21,54 @@ fn respond(profile: Profile) -> Json<ProfileResponse> {
 }
 
 /// `GET /api/profiles/:username`.
-pub async fn get(State(state): State<AppState>, MaybeUser(viewer): MaybeUser, Path(username): Path<String>) -> ApiResult<Json<ProfileResponse>> {
+#[utoipa::path(get, path = "/profiles/{username}", tag = "profiles", operation_id = "getProfileByUsername",
+    params(("username" = String, Path, description = "The user's username")),
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "The profile; `following` is the viewer's", body = ProfileResponse),
+        (status = 401, description = "A bad token", body = ErrorBody),
+        (status = 404, description = "No such user (`profile: not found`)", body = ErrorBody),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
+    ApiPath(username): ApiPath<String>,
+) -> ApiResult<Json<ProfileResponse>> {
     Ok(respond(profiles::get(&state.db, viewer, &username).await?))
 }
 
 /// `POST /api/profiles/:username/follow`.
-pub async fn follow(State(state): State<AppState>, AuthUser(user): AuthUser, Path(username): Path<String>) -> ApiResult<Json<ProfileResponse>> {
+#[utoipa::path(post, path = "/profiles/{username}/follow", tag = "profiles", operation_id = "followUserByUsername",
+    params(("username" = String, Path, description = "The user to follow")),
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The profile, now followed (following twice is fine)", body = ProfileResponse),
+        (status = 401, description = "No token or a bad one", body = ErrorBody),
+        (status = 404, description = "No such user (`profile: not found`)", body = ErrorBody),
+    ))]
+pub async fn follow(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(username): ApiPath<String>,
+) -> ApiResult<Json<ProfileResponse>> {
     Ok(respond(profiles::follow(&state.db, user, &username).await?))
 }
 
 /// `DELETE /api/profiles/:username/follow`.
-pub async fn unfollow(State(state): State<AppState>, AuthUser(user): AuthUser, Path(username): Path<String>) -> ApiResult<Json<ProfileResponse>> {
-    Ok(respond(profiles::unfollow(&state.db, user, &username).await?))
+#[utoipa::path(delete, path = "/profiles/{username}/follow", tag = "profiles", operation_id = "unfollowUserByUsername",
+    params(("username" = String, Path, description = "The user to unfollow")),
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The profile, not followed (unfollowing twice is fine)", body = ProfileResponse),
+        (status = 401, description = "No token or a bad one", body = ErrorBody),
+        (status = 404, description = "No such user (`profile: not found`)", body = ErrorBody),
+    ))]
+pub async fn unfollow(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(username): ApiPath<String>,
+) -> ApiResult<Json<ProfileResponse>> {
+    Ok(respond(
+        profiles::unfollow(&state.db, user, &username).await?,
+    ))
 }

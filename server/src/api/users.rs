@@ -4,96 +4,179 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
 
 use app::domain::users::{self, Account, Changes, Registration};
 use app::models::User;
 use app::server_ctx::AppState;
 
-use super::{ApiJson, ApiResult, AuthUser};
+use super::{ApiJson, ApiResult, AuthUser, ErrorBody};
 
-/// The spec wraps every body in an object named after the resource: `{"user": {...}}`.
-#[derive(Deserialize)]
-pub struct UserBody<T> {
-    pub user: T,
+// The spec wraps every body in an object named after the resource: `{"user": {...}}`.
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserBody {
+    user: NewUser,
 }
 
-#[derive(Serialize)]
+#[derive(Deserialize, ToSchema)]
+pub struct LoginBody {
+    user: LoginUser,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUserBody {
+    user: UpdateUser,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct UserResponse {
     pub user: User,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewUser {
+    #[schema(value_type = String, required = true)]
     username: Option<String>,
+    #[schema(value_type = String, format = Email, required = true)]
     email: Option<String>,
+    /// At least 8 characters.
+    #[schema(value_type = String, format = Password, min_length = 8, required = true)]
     password: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginUser {
+    #[schema(value_type = String, format = Email, required = true)]
     email: Option<String>,
+    #[schema(value_type = String, format = Password, required = true)]
     password: Option<String>,
 }
 
 /// Tells an explicit `null` (`Some(None)`) from a missing field (`None`).
-pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+/// Only the fields sent change. `null` or `""` for email, username or password is a 422;
+/// for bio or image it clears the field.
+#[derive(Deserialize, ToSchema)]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, format = Email)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String)]
     username: Option<Option<String>>,
+    /// At least 8 characters.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, format = Password, min_length = 8)]
     password: Option<Option<String>>,
+    /// An http(s) URL; `null` or `""` removes the image.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = "uri")]
     image: Option<Option<String>>,
+    /// `null` or `""` removes the bio.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     bio: Option<Option<String>>,
 }
 
 fn respond(state: &AppState, account: Account) -> ApiResult<Json<UserResponse>> {
     let token = state.tokens.issue(account.user_id())?;
     Ok(Json(UserResponse {
-        user: User { email: account.email, token, username: account.username, bio: account.bio, image: account.image },
+        user: User {
+            email: account.email,
+            token,
+            username: account.username,
+            bio: account.bio,
+            image: account.image,
+        },
     }))
 }
 
 /// `POST /api/users`: 201 with the new user.
+#[utoipa::path(post, path = "/users", tag = "users", operation_id = "createUser",
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "The new user, with a token", body = UserResponse),
+        (status = 409, description = "Username or email already taken", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
+        (status = 422, description = "A field is blank or invalid", body = ErrorBody),
+    ))]
 pub async fn register(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<UserBody<NewUser>>,
+    ApiJson(body): ApiJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<UserResponse>)> {
-    let form = Registration { username: body.user.username, email: body.user.email, password: body.user.password };
+    let form = Registration {
+        username: body.user.username,
+        email: body.user.email,
+        password: body.user.password,
+    };
     let account = users::register(&state.db, form).await?;
     Ok((StatusCode::CREATED, respond(&state, account)?))
 }
 
 /// `POST /api/users/login`.
+#[utoipa::path(post, path = "/users/login", tag = "users", operation_id = "login",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "The user, with a fresh token", body = UserResponse),
+        (status = 401, description = "Wrong email or password (`credentials: invalid`)", body = ErrorBody),
+        (status = 422, description = "Email or password blank", body = ErrorBody),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<UserBody<LoginUser>>,
+    ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<UserResponse>> {
-    let account = users::login(&state.db, body.user.email.as_deref(), body.user.password.as_deref()).await?;
+    let account = users::login(
+        &state.db,
+        body.user.email.as_deref(),
+        body.user.password.as_deref(),
+    )
+    .await?;
     respond(&state, account)
 }
 
 /// `GET /api/user`.
-pub async fn current(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<UserResponse>> {
+#[utoipa::path(get, path = "/user", tag = "users", operation_id = "getCurrentUser",
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = UserResponse),
+        (status = 401, description = "No token or a bad one", body = ErrorBody),
+    ))]
+pub async fn current(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> ApiResult<Json<UserResponse>> {
     respond(&state, users::get(&state.db, user).await?)
 }
 
 /// `PUT /api/user`: changes only the fields sent.
+#[utoipa::path(put, path = "/user", tag = "users", operation_id = "updateCurrentUser",
+    security(("Token" = [])),
+    request_body = UpdateUserBody,
+    responses(
+        (status = 200, description = "The updated user", body = UserResponse),
+        (status = 401, description = "No token or a bad one", body = ErrorBody),
+        (status = 409, description = "Username or email already taken", body = ErrorBody),
+        (status = 422, description = "A field is blank or invalid", body = ErrorBody),
+    ))]
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    ApiJson(body): ApiJson<UserBody<UpdateUser>>,
+    ApiJson(body): ApiJson<UpdateUserBody>,
 ) -> ApiResult<Json<UserResponse>> {
     let u = body.user;
     let mut nulled = Vec::new();
-    for (field, value) in [("email", &u.email), ("username", &u.username), ("password", &u.password)] {
+    for (field, value) in [
+        ("email", &u.email),
+        ("username", &u.username),
+        ("password", &u.password),
+    ] {
         if matches!(value, Some(None)) {
             nulled.push(field);
         }

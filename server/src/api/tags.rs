@@ -1,0 +1,25 @@
+//! `/api/tags`.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use app::domain::tags;
+use app::server_ctx::AppState;
+
+use super::ApiResult;
+
+#[derive(Serialize, ToSchema)]
+pub struct TagsResponse {
+    tags: Vec<String>,
+}
+
+/// `GET /api/tags`: every tag in use, most used first.
+#[utoipa::path(get, path = "/tags", tag = "tags", operation_id = "getTags",
+    responses((status = 200, description = "Every tag in use, most used first", body = TagsResponse)))]
+pub async fn list(State(state): State<AppState>) -> ApiResult<Json<TagsResponse>> {
+    Ok(Json(TagsResponse {
+        tags: tags::all(&state.db).await?,
+    }))
+}
