@@ -1,0 +1,13 @@
+//! The API conformance suite: every row of the RealWorld contract, its error cases and the bad
+//! input of issue 3, through `server::router(...)` in-process, on SQLite and on PostgreSQL.
+
+mod harness;
+
+mod articles;
+mod bad_input;
+mod comments;
+mod layers;
+mod openapi;
+mod profiles;
+mod tags;
+mod users;
