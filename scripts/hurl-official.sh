@@ -73,7 +73,10 @@ run_backend() {
   echo "== $backend: server on 127.0.0.1:$port"
   for run in $(seq 1 "$RUNS"); do
     local uid out status=0
-    uid="$(date +%s)r$run"
+    # The contract's uid is $(date +%s); each run gets a new second so names never repeat.
+    uid="$(date +%s)"
+    while [ "$uid" = "${LAST_UID:-}" ]; do sleep 0.2; uid="$(date +%s)"; done
+    LAST_UID="$uid"
     out="$DATA_DIR/hurl-$run.txt"
     (cd "$SPEC" && hurl --test --jobs 1 --variable "host=http://127.0.0.1:$port" --variable "uid=$uid" specs/api/hurl/*.hurl) >"$out" 2>&1 || status=$?
     echo "-- $backend run $run (uid $uid): exit $status"
