@@ -3,10 +3,10 @@
 //! and every REST handler goes through.
 
 pub mod components;
-pub mod models;
-pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod domain;
+pub mod models;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server_ctx;
 

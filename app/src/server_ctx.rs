@@ -35,17 +35,24 @@ pub fn state() -> Result<AppState, AppError> {
 /// The value of the session cookie of the current request, if any.
 fn session_token() -> Option<String> {
     let parts = use_context::<Parts>()?;
-    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|header| {
-        header.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|header| {
+            header.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+            })
         })
-    })
 }
 
 /// The signed-in user of this request, if the session cookie names a live session.
 pub async fn viewer() -> Result<Option<UserId>, AppError> {
-    let Some(token) = session_token() else { return Ok(None) };
+    let Some(token) = session_token() else {
+        return Ok(None);
+    };
     Ok(auth::session_user(&state()?.db, &token).await?)
 }
 
@@ -63,7 +70,11 @@ fn cookie(value: &str, max_age: u64, secure: bool) -> String {
 pub async fn sign_in(user: UserId) -> Result<(), AppError> {
     let state = state()?;
     let token = auth::open_session(&state.db, user).await?;
-    set_cookie(&cookie(&token, auth::SESSION_TTL.as_secs(), state.secure_cookies));
+    set_cookie(&cookie(
+        &token,
+        auth::SESSION_TTL.as_secs(),
+        state.secure_cookies,
+    ));
     Ok(())
 }
 
@@ -78,7 +89,10 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 fn set_cookie(value: &str) {
-    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
         response.append_header(SET_COOKIE, value);
     }
 }
@@ -87,7 +101,13 @@ fn set_cookie(value: &str) {
 /// a page, so a successful action answers with a redirect to where the hydrated app would go.
 fn is_plain_form_post() -> bool {
     use_context::<Parts>()
-        .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 

@@ -17,7 +17,11 @@ pub async fn set_favorite(slug: String, favorite: bool) -> Result<Article, AppEr
     use crate::server_ctx::{require_user, state};
     let user = require_user().await?;
     let db = &state()?.db;
-    Ok(if favorite { articles::favorite(db, user, &slug).await? } else { articles::unfavorite(db, user, &slug).await? })
+    Ok(if favorite {
+        articles::favorite(db, user, &slug).await?
+    } else {
+        articles::unfavorite(db, user, &slug).await?
+    })
 }
 
 /// A link-safe path segment: usernames and slugs may hold any character.
@@ -25,7 +29,9 @@ pub fn segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -49,15 +55,31 @@ pub fn FavoriteButton(
     #[prop(optional)] compact: bool,
 ) -> impl IntoView {
     let pending = action.pending();
-    let class = if article.favorited { "btn btn-sm btn-primary" } else { "btn btn-sm btn-outline-primary" };
-    let class = if compact { format!("{class} pull-xs-right") } else { class.to_string() };
+    let class = if article.favorited {
+        "btn btn-sm btn-primary"
+    } else {
+        "btn btn-sm btn-outline-primary"
+    };
+    let class = if compact {
+        format!("{class} pull-xs-right")
+    } else {
+        class.to_string()
+    };
     let label = match (compact, article.favorited) {
         (true, _) => String::new(),
         (false, true) => " Unfavorite Article ".into(),
         (false, false) => " Favorite Article ".into(),
     };
-    let count = if compact { article.favorites_count.to_string() } else { format!("({})", article.favorites_count) };
-    let aria = if article.favorited { "Unfavorite" } else { "Favorite" };
+    let count = if compact {
+        article.favorites_count.to_string()
+    } else {
+        format!("({})", article.favorites_count)
+    };
+    let aria = if article.favorited {
+        "Unfavorite"
+    } else {
+        "Favorite"
+    };
     view! {
         <ActionForm action attr:class="favorite-form">
             <input type="hidden" name="slug" value=article.slug.clone() />
@@ -116,8 +138,9 @@ pub fn ArticlePreview(article: Article, favorite: ServerAction<SetFavorite>) -> 
 /// The page numbers to link: the first, the last, and those near the current one, so a list
 /// of thousands of pages stays a short row.
 fn page_window(current: u32, pages: u32) -> Vec<u32> {
-    let mut numbers: Vec<u32> =
-        (1..=pages).filter(|&n| n == 1 || n == pages || n.abs_diff(current) <= 4).collect();
+    let mut numbers: Vec<u32> = (1..=pages)
+        .filter(|&n| n == 1 || n == pages || n.abs_diff(current) <= 4)
+        .collect();
     numbers.dedup();
     numbers
 }
@@ -180,7 +203,10 @@ mod tests {
     #[test]
     fn page_window_stays_short() {
         assert_eq!(page_window(1, 3), vec![1, 2, 3]);
-        assert_eq!(page_window(50, 10_000), vec![1, 46, 47, 48, 49, 50, 51, 52, 53, 54, 10_000]);
+        assert_eq!(
+            page_window(50, 10_000),
+            vec![1, 46, 47, 48, 49, 50, 51, 52, 53, 54, 10_000]
+        );
     }
 
     #[test]

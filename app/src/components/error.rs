@@ -15,7 +15,10 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        AppError { status, messages: vec![message.into()] }
+        AppError {
+            status,
+            messages: vec![message.into()],
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -36,9 +39,10 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                AppError::new(503, "The server could not be reached. Check your connection and try again.")
-            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::new(
+                503,
+                "The server could not be reached. Check your connection and try again.",
+            ),
             other => AppError::internal(other.to_string()),
         }
     }
@@ -58,10 +62,16 @@ impl From<crate::domain::Error> for AppError {
             Error::Internal(_) => 500,
         };
         let messages = match &err {
-            Error::Unauthorized("credentials", _) => vec!["email or password is invalid".to_string()],
+            Error::Unauthorized("credentials", _) => {
+                vec!["email or password is invalid".to_string()]
+            }
             Error::Unauthorized(..) => vec!["Please sign in first.".to_string()],
-            Error::Unavailable => vec!["The service is busy. Please try again in a moment.".to_string()],
-            Error::Internal(_) => vec!["Something went wrong on our side. Please try again.".to_string()],
+            Error::Unavailable => {
+                vec!["The service is busy. Please try again in a moment.".to_string()]
+            }
+            Error::Internal(_) => {
+                vec!["Something went wrong on our side. Please try again.".to_string()]
+            }
             other => other.messages(),
         };
         AppError { status, messages }

@@ -12,7 +12,11 @@ pub async fn set_follow(username: String, follow: bool) -> Result<Profile, AppEr
     use crate::server_ctx::{require_user, state};
     let user = require_user().await?;
     let db = &state()?.db;
-    Ok(if follow { profiles::follow(db, user, &username).await? } else { profiles::unfollow(db, user, &username).await? })
+    Ok(if follow {
+        profiles::follow(db, user, &username).await?
+    } else {
+        profiles::unfollow(db, user, &username).await?
+    })
 }
 
 #[component]
@@ -23,7 +27,11 @@ pub fn FollowButton(profile: Profile, action: ServerAction<SetFollow>) -> impl I
     } else {
         "btn btn-sm btn-outline-secondary action-btn"
     };
-    let label = if profile.following { format!(" Unfollow {}", profile.username) } else { format!(" Follow {}", profile.username) };
+    let label = if profile.following {
+        format!(" Unfollow {}", profile.username)
+    } else {
+        format!(" Follow {}", profile.username)
+    };
     view! {
         <ActionForm action attr:class="follow-form">
             <input type="hidden" name="username" value=profile.username.clone() />

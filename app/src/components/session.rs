@@ -10,7 +10,9 @@ use crate::models::CurrentUser;
 pub async fn load_current_user() -> Result<Option<CurrentUser>, AppError> {
     use crate::domain::users;
     use crate::server_ctx::{state, viewer};
-    let Some(user) = viewer().await? else { return Ok(None) };
+    let Some(user) = viewer().await? else {
+        return Ok(None);
+    };
     let account = users::get(&state()?.db, user).await?;
     Ok(Some(CurrentUser {
         username: account.username,
@@ -54,5 +56,8 @@ pub fn use_session() -> Session {
 
 /// The avatar of a user, or the project's default one.
 pub fn avatar(image: Option<&str>) -> String {
-    image.filter(|i| !i.is_empty()).unwrap_or("/default-avatar.svg").to_string()
+    image
+        .filter(|i| !i.is_empty())
+        .unwrap_or("/default-avatar.svg")
+        .to_string()
 }

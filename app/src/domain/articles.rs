@@ -147,12 +147,24 @@ async fn page_where(
     for arg in args {
         rows = rows.bind(*arg);
     }
-    let rows = rows.bind(page.limit).bind(page.offset).fetch_all(db.pool()).await?;
-    Ok(ArticleList { articles: assemble(db, rows).await?, articles_count })
+    let rows = rows
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(ArticleList {
+        articles: assemble(db, rows).await?,
+        articles_count,
+    })
 }
 
 /// The global list, newest first, filtered by tag, author and/or a user's favorites.
-pub async fn list(db: &Db, viewer: Option<UserId>, filter: &Filter, page: Page) -> Result<ArticleList> {
+pub async fn list(
+    db: &Db,
+    viewer: Option<UserId>,
+    filter: &Filter,
+    page: Page,
+) -> Result<ArticleList> {
     let mut conditions = vec!["1 = 1".to_string()];
     let mut args: Vec<&str> = Vec::new();
     if let Some(tag) = filter.tag.as_deref() {
@@ -214,7 +226,11 @@ pub fn slugify(title: &str) -> String {
     let slug = slug.trim_end_matches('-');
     let slug: String = slug.chars().take(80).collect();
     let slug = slug.trim_end_matches('-');
-    if slug.is_empty() { "article".to_string() } else { slug.to_string() }
+    if slug.is_empty() {
+        "article".to_string()
+    } else {
+        slug.to_string()
+    }
 }
 
 /// A slug with a random suffix, for when the plain one is taken.
@@ -232,7 +248,11 @@ fn check_draft(title: Option<&str>, description: Option<&str>, body: Option<&str
 }
 
 pub async fn create(db: &Db, author: UserId, draft: Draft) -> Result<Article> {
-    check_draft(draft.title.as_deref(), draft.description.as_deref(), draft.body.as_deref())?;
+    check_draft(
+        draft.title.as_deref(),
+        draft.description.as_deref(),
+        draft.body.as_deref(),
+    )?;
     let tag_list = tags::normalize(draft.tag_list.unwrap_or_default())?;
     let title = draft.title.unwrap_or_default().trim().to_string();
     let base = slugify(&title);
@@ -268,8 +288,15 @@ pub async fn create(db: &Db, author: UserId, draft: Draft) -> Result<Article> {
 }
 
 /// Replaces an article's tags, keeping the given order.
-async fn set_tags(tx: &mut sqlx::Transaction<'_, sqlx::Any>, article: i64, tag_list: &[String]) -> Result<()> {
-    sqlx::query("DELETE FROM article_tags WHERE article_id = $1").bind(article).execute(&mut **tx).await?;
+async fn set_tags(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    article: i64,
+    tag_list: &[String],
+) -> Result<()> {
+    sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
+        .bind(article)
+        .execute(&mut **tx)
+        .await?;
     for (position, name) in tag_list.iter().enumerate() {
         sqlx::query("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
             .bind(name)
@@ -328,9 +355,16 @@ pub async fn update(db: &Db, user: UserId, slug: &str, edit: Edit) -> Result<Art
     };
 
     let current = get(db, Some(user), slug).await?;
-    let title = edit.title.map(|t| t.trim().to_string()).unwrap_or(current.title.clone());
+    let title = edit
+        .title
+        .map(|t| t.trim().to_string())
+        .unwrap_or(current.title.clone());
     // A new title makes a new slug; anything else keeps the old one.
-    let mut new_slug = if title != current.title { slugify(&title) } else { current.slug.clone() };
+    let mut new_slug = if title != current.title {
+        slugify(&title)
+    } else {
+        current.slug.clone()
+    };
     for _attempt in 0..5 {
         let mut tx = db.pool().begin().await?;
         let updated = sqlx::query(
@@ -371,18 +405,23 @@ fn parse_millis_floor(iso: &str) -> i64 {
 pub async fn delete(db: &Db, user: UserId, slug: &str) -> Result<()> {
     let id = authored_by(db, user, slug).await?;
     // Tags links, favorites and comments go with it (ON DELETE CASCADE).
-    sqlx::query("DELETE FROM articles WHERE id = $1").bind(id).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM articles WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
 /// Favorites an article; doing it twice is the same as once.
 pub async fn favorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
     let (id, _) = owner(db, slug).await?;
-    sqlx::query("INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(user.0)
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(user.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
     get(db, Some(user), slug).await
 }
 
@@ -407,13 +446,19 @@ mod tests {
 
     #[test]
     fn slugs_are_readable() {
-        assert_eq!(slugify("How to train your dragon"), "how-to-train-your-dragon");
+        assert_eq!(
+            slugify("How to train your dragon"),
+            "how-to-train-your-dragon"
+        );
         assert_eq!(slugify("  Hello, World!!  "), "hello-world");
         assert_eq!(slugify("Ünïcödé Straße"), "ünïcödé-straße");
         assert_eq!(slugify("日本語 タイトル"), "日本語-タイトル");
         assert_eq!(slugify("🎉🎉🎉"), "article");
         assert_eq!(slugify("'; DROP TABLE articles; --"), "drop-table-articles");
-        assert_eq!(slugify("<script>alert(1)</script>"), "script-alert-1-script");
+        assert_eq!(
+            slugify("<script>alert(1)</script>"),
+            "script-alert-1-script"
+        );
         assert!(slugify(&"word ".repeat(100)).chars().count() <= 80);
         assert!(!slugify(&"word ".repeat(100)).ends_with('-'));
     }

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -30,7 +32,9 @@ pub async fn verify_password(password: String, hash: String) -> Result<bool> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash)
             .map_err(|e| Error::Internal(format!("stored password hash is malformed: {e}")))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(|e| Error::Internal(format!("password check task failed: {e}")))?
@@ -67,7 +71,9 @@ pub struct Tokens {
 
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens").field("ttl", &self.ttl).finish_non_exhaustive()
+        f.debug_struct("Tokens")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
     }
 }
 
@@ -82,7 +88,11 @@ impl Tokens {
 
     pub fn issue(&self, user: UserId) -> Result<String> {
         let now = (now_millis() / 1000) as u64;
-        let claims = Claims { sub: user.0.to_string(), iat: now, exp: now + self.ttl.as_secs() };
+        let claims = Claims {
+            sub: user.0.to_string(),
+            iat: now,
+            exp: now + self.ttl.as_secs(),
+        };
         jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
             .map_err(|e| Error::Internal(format!("token signing failed: {e}")))
     }
@@ -100,7 +110,10 @@ impl Tokens {
 pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 fn session_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Opens a browser session and returns the secret token for its cookie. Only the token's hash
@@ -154,15 +167,28 @@ mod tests {
         assert_eq!(tokens.verify(&token).unwrap(), UserId(42));
 
         let other = Tokens::new(b"another secret, not the same one", Duration::from_secs(60));
-        assert!(matches!(other.verify(&token), Err(Error::Unauthorized("token", _))));
-        assert!(matches!(tokens.verify("garbage"), Err(Error::Unauthorized("token", _))));
-        assert!(matches!(tokens.verify(""), Err(Error::Unauthorized("token", _))));
+        assert!(matches!(
+            other.verify(&token),
+            Err(Error::Unauthorized("token", _))
+        ));
+        assert!(matches!(
+            tokens.verify("garbage"),
+            Err(Error::Unauthorized("token", _))
+        ));
+        assert!(matches!(
+            tokens.verify(""),
+            Err(Error::Unauthorized("token", _))
+        ));
     }
 
     #[test]
     fn expired_tokens_are_refused() {
         let tokens = Tokens::new(b"a test secret of enough length!!", Duration::from_secs(0));
-        let claims = Claims { sub: "1".into(), iat: 1, exp: 2 };
+        let claims = Claims {
+            sub: "1".into(),
+            iat: 1,
+            exp: 2,
+        };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &tokens.encoding).unwrap();
         assert!(tokens.verify(&token).is_err());
     }
@@ -171,7 +197,9 @@ mod tests {
     async fn passwords_hash_and_verify() {
         let hash = hash_password("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), hash.clone()).await.unwrap());
+        assert!(verify_password("correct horse".into(), hash.clone())
+            .await
+            .unwrap());
         assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
     }
 }

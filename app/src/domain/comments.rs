@@ -58,7 +58,9 @@ pub async fn list(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Vec<Com
 
 pub async fn add(db: &Db, author: UserId, slug: &str, body: Option<&str>) -> Result<Comment> {
     let article = articles::id_of(db, slug).await?;
-    Checks::default().required("body", body, MAX_COMMENT).finish()?;
+    Checks::default()
+        .required("body", body, MAX_COMMENT)
+        .finish()?;
     let now = now_millis();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
@@ -70,26 +72,31 @@ pub async fn add(db: &Db, author: UserId, slug: &str, body: Option<&str>) -> Res
     .bind(now)
     .fetch_one(db.pool())
     .await?;
-    let row = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $2")))
-        .bind(author.0)
-        .bind(id)
-        .fetch_one(db.pool())
-        .await?;
+    let row =
+        sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $2")))
+            .bind(author.0)
+            .bind(id)
+            .fetch_one(db.pool())
+            .await?;
     Ok(row.into())
 }
 
 /// Deletes a comment; only its author may.
 pub async fn delete(db: &Db, user: UserId, slug: &str, id: i64) -> Result<()> {
     let article = articles::id_of(db, slug).await?;
-    let author: i64 = sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1 AND article_id = $2")
-        .bind(id)
-        .bind(article)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(Error::NotFound("comment"))?;
+    let author: i64 =
+        sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1 AND article_id = $2")
+            .bind(id)
+            .bind(article)
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or(Error::NotFound("comment"))?;
     if author != user.0 {
         return Err(Error::Forbidden("comment"));
     }
-    sqlx::query("DELETE FROM comments WHERE id = $1").bind(id).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM comments WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }

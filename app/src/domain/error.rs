@@ -52,7 +52,10 @@ impl Error {
 
     /// Readable sentences for the UI, e.g. "email has already been taken".
     pub fn messages(&self) -> Vec<String> {
-        self.fields().into_iter().map(|(field, message)| format!("{field} {message}")).collect()
+        self.fields()
+            .into_iter()
+            .map(|(field, message)| format!("{field} {message}"))
+            .collect()
     }
 }
 

@@ -33,7 +33,9 @@ mod tests {
 
     #[test]
     fn renders_markdown() {
-        let html = to_safe_html("# Title\n\nSome *emphasis* and `code`.\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+        let html = to_safe_html(
+            "# Title\n\nSome *emphasis* and `code`.\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        );
         assert!(html.contains("<h1>Title</h1>"));
         assert!(html.contains("<em>emphasis</em>"));
         assert!(html.contains("<code>code</code>"));
@@ -56,7 +58,16 @@ mod tests {
         ];
         for payload in payloads {
             let html = to_safe_html(payload).to_lowercase();
-            for bad in ["<script", "onerror", "onload", "javascript:", "<iframe", "style=", "<style", "data:text"] {
+            for bad in [
+                "<script",
+                "onerror",
+                "onload",
+                "javascript:",
+                "<iframe",
+                "style=",
+                "<style",
+                "data:text",
+            ] {
                 assert!(!html.contains(bad), "{payload:?} left {bad:?} in {html:?}");
             }
         }

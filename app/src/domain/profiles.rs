@@ -16,7 +16,12 @@ pub(crate) struct ProfileRow {
 
 impl From<ProfileRow> for Profile {
     fn from(row: ProfileRow) -> Profile {
-        Profile { username: row.username, bio: row.bio, image: row.image, following: row.following != 0 }
+        Profile {
+            username: row.username,
+            bio: row.bio,
+            image: row.image,
+            following: row.following != 0,
+        }
     }
 }
 

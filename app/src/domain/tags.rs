@@ -14,10 +14,16 @@ pub fn normalize(tags: Vec<String>) -> Result<Vec<String>> {
     }
     let mut checks = Checks::default();
     if out.len() > MAX_TAGS {
-        checks.push("tagList", format!("has too many tags (maximum is {MAX_TAGS})"));
+        checks.push(
+            "tagList",
+            format!("has too many tags (maximum is {MAX_TAGS})"),
+        );
     }
     if out.iter().any(|t| t.chars().count() > MAX_TAG) {
-        checks.push("tagList", format!("has a tag that is too long (maximum is {MAX_TAG} characters)"));
+        checks.push(
+            "tagList",
+            format!("has a tag that is too long (maximum is {MAX_TAG} characters)"),
+        );
     }
     checks.finish()?;
     Ok(out)
@@ -26,7 +32,11 @@ pub fn normalize(tags: Vec<String>) -> Result<Vec<String>> {
 /// Splits the raw text of a tag field (what a form posts before the page is interactive) into
 /// tags: commas and line breaks separate them.
 pub fn parse_text(text: &str) -> Vec<String> {
-    text.split([',', '\n', '\r']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
+    text.split([',', '\n', '\r'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Every tag in use, most used first.
@@ -55,7 +65,14 @@ mod tests {
 
     #[test]
     fn tags_keep_order_and_drop_repeats() {
-        let tags = normalize(vec![" rust ".into(), "web".into(), "".into(), "rust".into(), "🦀".into()]).unwrap();
+        let tags = normalize(vec![
+            " rust ".into(),
+            "web".into(),
+            "".into(),
+            "rust".into(),
+            "🦀".into(),
+        ])
+        .unwrap();
         assert_eq!(tags, vec!["rust", "web", "🦀"]);
     }
 
@@ -67,7 +84,10 @@ mod tests {
 
     #[test]
     fn raw_tag_text_splits_on_commas_and_lines() {
-        assert_eq!(parse_text("rust, web\nleptos,,"), vec!["rust", "web", "leptos"]);
+        assert_eq!(
+            parse_text("rust, web\nleptos,,"),
+            vec!["rust", "web", "leptos"]
+        );
         assert!(parse_text("  ").is_empty());
     }
 }

@@ -155,7 +155,10 @@ pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> 
     if changes.password.is_some() {
         checks.password(changes.password.as_deref());
     }
-    checks.optional("bio", changes.bio.as_deref(), MAX_BIO).image(changes.image.as_deref()).finish()?;
+    checks
+        .optional("bio", changes.bio.as_deref(), MAX_BIO)
+        .image(changes.image.as_deref())
+        .finish()?;
 
     let username = username.unwrap_or(&current.username).to_string();
     let email = email.unwrap_or(&current.email).to_string();
@@ -189,7 +192,9 @@ pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> 
     .await;
     match updated {
         Ok(account) => Ok(account),
-        Err(err) if is_unique_violation(&err) => Err(taken(db, &username, &email, Some(user)).await),
+        Err(err) if is_unique_violation(&err) => {
+            Err(taken(db, &username, &email, Some(user)).await)
+        }
         Err(err) => Err(err.into()),
     }
 }

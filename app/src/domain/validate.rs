@@ -40,7 +40,8 @@ impl Checks {
 
     fn max_len(&mut self, field: &'static str, value: &str, max: usize) {
         if value.chars().count() > max {
-            self.0.push((field, format!("is too long (maximum is {max} characters)")));
+            self.0
+                .push((field, format!("is too long (maximum is {max} characters)")));
         }
     }
 
@@ -56,9 +57,10 @@ impl Checks {
 
     pub fn password(&mut self, value: Option<&str>) -> &mut Self {
         match value {
-            Some(v) if !v.is_empty() && v.chars().count() < MIN_PASSWORD => self
-                .0
-                .push(("password", format!("is too short (minimum is {MIN_PASSWORD} characters)"))),
+            Some(v) if !v.is_empty() && v.chars().count() < MIN_PASSWORD => self.0.push((
+                "password",
+                format!("is too short (minimum is {MIN_PASSWORD} characters)"),
+            )),
             _ => {
                 self.required("password", value, MAX_PASSWORD);
             }
@@ -72,7 +74,8 @@ impl Checks {
         if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
             self.max_len("image", v, MAX_IMAGE_URL);
             if !is_web_url(v) {
-                self.0.push(("image", "must be an http or https URL".into()));
+                self.0
+                    .push(("image", "must be an http or https URL".into()));
             }
         }
         self
@@ -93,7 +96,9 @@ impl Checks {
 }
 
 fn looks_like_email(value: &str) -> bool {
-    let Some((local, domain)) = value.rsplit_once('@') else { return false };
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty() && !domain.is_empty() && !value.chars().any(char::is_whitespace)
 }
 
@@ -101,7 +106,9 @@ pub fn is_web_url(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://"))
         && value.len() > "https://".len()
-        && !value.chars().any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
 }
 
 /// An empty or blank optional text is stored as NULL (the spec's `bio: ""` means no bio).
@@ -126,7 +133,13 @@ impl Page {
     /// with a 422 that says which bound was broken.
     pub fn parse(limit: Option<&str>, offset: Option<&str>) -> Result<Page> {
         let mut checks = Checks::default();
-        let limit = parse_bounded(&mut checks, "limit", limit, Self::DEFAULT_LIMIT, Self::MAX_LIMIT);
+        let limit = parse_bounded(
+            &mut checks,
+            "limit",
+            limit,
+            Self::DEFAULT_LIMIT,
+            Self::MAX_LIMIT,
+        );
         let offset = parse_bounded(&mut checks, "offset", offset, 0, Self::MAX_OFFSET);
         checks.finish()?;
         Ok(Page { limit, offset })
@@ -135,12 +148,23 @@ impl Page {
     /// Page `n` (1-based) of `per_page` rows, as the UI's `?page=N` asks.
     pub fn numbered(n: u32, per_page: i64) -> Page {
         let n = i64::from(n.max(1)).min(Self::MAX_OFFSET / per_page);
-        Page { limit: per_page, offset: (n - 1) * per_page }
+        Page {
+            limit: per_page,
+            offset: (n - 1) * per_page,
+        }
     }
 }
 
-fn parse_bounded(checks: &mut Checks, field: &'static str, raw: Option<&str>, default: i64, max: i64) -> i64 {
-    let Some(raw) = raw.map(str::trim).filter(|v| !v.is_empty()) else { return default };
+fn parse_bounded(
+    checks: &mut Checks,
+    field: &'static str,
+    raw: Option<&str>,
+    default: i64,
+    max: i64,
+) -> i64 {
+    let Some(raw) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return default;
+    };
     match raw.parse::<i64>() {
         Ok(value) if (0..=max).contains(&value) => value,
         Ok(_) => {
@@ -174,13 +198,25 @@ mod tests {
                 .required("description", Some("ok"), 10)
                 .finish(),
         );
-        assert_eq!(errors, vec![("title", "can't be blank".into()), ("body", "can't be blank".into())]);
+        assert_eq!(
+            errors,
+            vec![
+                ("title", "can't be blank".into()),
+                ("body", "can't be blank".into())
+            ]
+        );
     }
 
     #[test]
     fn lengths_count_characters_not_bytes() {
-        assert!(Checks::default().required("title", Some("🎉🎉🎉"), 3).finish().is_ok());
-        assert!(Checks::default().required("title", Some("🎉🎉🎉🎉"), 3).finish().is_err());
+        assert!(Checks::default()
+            .required("title", Some("🎉🎉🎉"), 3)
+            .finish()
+            .is_ok());
+        assert!(Checks::default()
+            .required("title", Some("🎉🎉🎉🎉"), 3)
+            .finish()
+            .is_err());
     }
 
     #[test]
@@ -188,19 +224,42 @@ mod tests {
         let errors = fields(Checks::default().password(Some("1234567")).finish());
         assert_eq!(errors[0].0, "password");
         assert!(errors[0].1.contains("too short"));
-        assert!(Checks::default().password(Some("12345678")).finish().is_ok());
-        assert!(Checks::default().password(Some(&"x".repeat(64))).finish().is_ok());
-        assert_eq!(fields(Checks::default().password(Some("")).finish())[0].1, "can't be blank");
-        assert_eq!(fields(Checks::default().password(None).finish())[0].1, "can't be blank");
+        assert!(Checks::default()
+            .password(Some("12345678"))
+            .finish()
+            .is_ok());
+        assert!(Checks::default()
+            .password(Some(&"x".repeat(64)))
+            .finish()
+            .is_ok());
+        assert_eq!(
+            fields(Checks::default().password(Some("")).finish())[0].1,
+            "can't be blank"
+        );
+        assert_eq!(
+            fields(Checks::default().password(None).finish())[0].1,
+            "can't be blank"
+        );
     }
 
     #[test]
     fn images_must_be_web_urls() {
-        assert!(Checks::default().image(Some("https://example.com/a.png")).finish().is_ok());
+        assert!(Checks::default()
+            .image(Some("https://example.com/a.png"))
+            .finish()
+            .is_ok());
         assert!(Checks::default().image(Some("")).finish().is_ok());
         assert!(Checks::default().image(None).finish().is_ok());
-        for bad in ["javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>", "//evil", "https://x\" onerror=\"x"] {
-            assert!(Checks::default().image(Some(bad)).finish().is_err(), "{bad} accepted");
+        for bad in [
+            "javascript:alert(1)",
+            "data:image/svg+xml,<svg onload=alert(1)>",
+            "//evil",
+            "https://x\" onerror=\"x",
+        ] {
+            assert!(
+                Checks::default().image(Some(bad)).finish().is_err(),
+                "{bad} accepted"
+            );
         }
     }
 
@@ -208,21 +267,64 @@ mod tests {
     fn emails_need_an_at_sign() {
         assert!(Checks::default().email(Some("a@b.c")).finish().is_ok());
         assert!(Checks::default().email(Some("nope")).finish().is_err());
-        assert_eq!(fields(Checks::default().email(Some("")).finish())[0].1, "can't be blank");
+        assert_eq!(
+            fields(Checks::default().email(Some("")).finish())[0].1,
+            "can't be blank"
+        );
     }
 
     #[test]
     fn pagination_bounds() {
-        assert_eq!(Page::parse(None, None).unwrap(), Page { limit: 20, offset: 0 });
-        assert_eq!(Page::parse(Some("5"), Some("10")).unwrap(), Page { limit: 5, offset: 10 });
+        assert_eq!(
+            Page::parse(None, None).unwrap(),
+            Page {
+                limit: 20,
+                offset: 0
+            }
+        );
+        assert_eq!(
+            Page::parse(Some("5"), Some("10")).unwrap(),
+            Page {
+                limit: 5,
+                offset: 10
+            }
+        );
         assert_eq!(Page::parse(Some("0"), None).unwrap().limit, 0);
         assert_eq!(Page::parse(Some("100"), None).unwrap().limit, 100);
-        for (limit, offset) in [("-1", "0"), ("101", "0"), ("abc", "0"), ("1", "-5"), ("1", "99999999999999999999"), ("1.5", "0")] {
-            assert!(Page::parse(Some(limit), Some(offset)).is_err(), "{limit}/{offset} accepted");
+        for (limit, offset) in [
+            ("-1", "0"),
+            ("101", "0"),
+            ("abc", "0"),
+            ("1", "-5"),
+            ("1", "99999999999999999999"),
+            ("1.5", "0"),
+        ] {
+            assert!(
+                Page::parse(Some(limit), Some(offset)).is_err(),
+                "{limit}/{offset} accepted"
+            );
         }
-        assert_eq!(Page::numbered(1, 10), Page { limit: 10, offset: 0 });
-        assert_eq!(Page::numbered(3, 10), Page { limit: 10, offset: 20 });
-        assert_eq!(Page::numbered(0, 10), Page { limit: 10, offset: 0 });
+        assert_eq!(
+            Page::numbered(1, 10),
+            Page {
+                limit: 10,
+                offset: 0
+            }
+        );
+        assert_eq!(
+            Page::numbered(3, 10),
+            Page {
+                limit: 10,
+                offset: 20
+            }
+        );
+        assert_eq!(
+            Page::numbered(0, 10),
+            Page {
+                limit: 10,
+                offset: 0
+            }
+        );
         assert!(Page::numbered(u32::MAX, 10).offset <= Page::MAX_OFFSET);
     }
 }

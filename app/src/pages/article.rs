@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
 
-use crate::components::article_list::{profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite};
+use crate::components::article_list::{
+    profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite,
+};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::follow::{FollowButton, SetFollow};
 use crate::components::session::{avatar, use_session};
@@ -39,7 +41,12 @@ pub async fn article_page(slug: String) -> Result<ArticlePageData, AppError> {
         Some(user) => Some(users::get(db, user).await?.username),
         None => None,
     };
-    Ok(ArticlePageData { article, body_html, comments, viewer })
+    Ok(ArticlePageData {
+        article,
+        body_html,
+        comments,
+        viewer,
+    })
 }
 
 #[server(prefix = "/rpc")]
@@ -121,7 +128,12 @@ pub fn ArticlePage() -> impl IntoView {
 
 #[component]
 fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
-    let ArticlePageData { article, body_html, comments, viewer } = page;
+    let ArticlePageData {
+        article,
+        body_html,
+        comments,
+        viewer,
+    } = page;
     let is_author = viewer.as_deref() == Some(article.author.username.as_str());
     let title = article.title.clone();
     let tags = article.tag_list.clone();
@@ -190,7 +202,12 @@ fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl I
 }
 
 #[component]
-fn Comments(slug: String, comments: Vec<Comment>, viewer: Option<String>, actions: Actions) -> impl IntoView {
+fn Comments(
+    slug: String,
+    comments: Vec<Comment>,
+    viewer: Option<String>,
+    actions: Actions,
+) -> impl IntoView {
     let session = use_session();
     let pending = actions.comment.pending();
     // A fresh textarea after each posted comment.
@@ -244,7 +261,12 @@ fn Comments(slug: String, comments: Vec<Comment>, viewer: Option<String>, action
 }
 
 #[component]
-fn CommentCard(comment: Comment, slug: String, mine: bool, action: ServerAction<DeleteComment>) -> impl IntoView {
+fn CommentCard(
+    comment: Comment,
+    slug: String,
+    mine: bool,
+    action: ServerAction<DeleteComment>,
+) -> impl IntoView {
     let author = comment.author.clone();
     view! {
         <div class="card">

@@ -22,7 +22,11 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
 pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
     use crate::domain::users::{self, Registration};
     use crate::server_ctx::{redirect_plain_form, sign_in, state};
-    let form = Registration { username: Some(username), email: Some(email), password: Some(password) };
+    let form = Registration {
+        username: Some(username),
+        email: Some(email),
+        password: Some(password),
+    };
     let account = users::register(&state()?.db, form).await?;
     sign_in(account.user_id()).await?;
     redirect_plain_form("/");
@@ -30,7 +34,10 @@ pub async fn register(username: String, email: String, password: String) -> Resu
 }
 
 /// After a successful sign-in or sign-up in the hydrated app: reload the session, go home.
-pub fn on_signed_in<T: Clone + Send + Sync + 'static>(value: impl Into<Signal<Option<Result<T, AppError>>>>, to: &'static str) {
+pub fn on_signed_in<T: Clone + Send + Sync + 'static>(
+    value: impl Into<Signal<Option<Result<T, AppError>>>>,
+    to: &'static str,
+) {
     let value = value.into();
     let session = use_session();
     let navigate = use_navigate();

@@ -47,10 +47,20 @@ pub async fn publish_article(
     let mut tags = parse_text(&tag_list);
     tags.extend(parse_text(&tag_input));
     let article = if slug.is_empty() {
-        let draft = Draft { title: Some(title), description: Some(description), body: Some(body), tag_list: Some(tags) };
+        let draft = Draft {
+            title: Some(title),
+            description: Some(description),
+            body: Some(body),
+            tag_list: Some(tags),
+        };
         articles::create(db, user, draft).await?
     } else {
-        let edit = Edit { title: Some(title), description: Some(description), body: Some(body), tag_list: Some(Some(tags)) };
+        let edit = Edit {
+            title: Some(title),
+            description: Some(description),
+            body: Some(body),
+            tag_list: Some(Some(tags)),
+        };
         articles::update(db, user, &slug, edit).await?
     };
     redirect_plain_form(&article_href(&article.slug));
@@ -119,9 +129,18 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
         updated_at: String::new(),
         favorited: false,
         favorites_count: 0,
-        author: crate::models::Profile { username: String::new(), bio: None, image: None, following: false },
+        author: crate::models::Profile {
+            username: String::new(),
+            bio: None,
+            image: None,
+            following: false,
+        },
     });
-    let button = if article.slug.is_empty() { "Publish Article" } else { "Update Article" };
+    let button = if article.slug.is_empty() {
+        "Publish Article"
+    } else {
+        "Update Article"
+    };
     let tags = RwSignal::new(article.tag_list.clone());
     let tag_text = RwSignal::new(String::new());
 
@@ -130,8 +149,12 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
         if ev.key() == "Enter" {
             ev.prevent_default();
             let text = tag_text.get_untracked();
-            let new_tags: Vec<String> =
-                text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
+            let new_tags: Vec<String> = text
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
             tags.update(|list| {
                 for tag in new_tags {
                     if !list.contains(&tag) {

@@ -36,7 +36,10 @@ pub async fn home_articles(feed: Feed, page: u32) -> Result<Articles, AppError> 
     Ok(match feed {
         Feed::Global => articles::list(db, viewer().await?, &Filter::default(), page).await?,
         Feed::Tag(tag) => {
-            let filter = Filter { tag: Some(tag), ..Filter::default() };
+            let filter = Filter {
+                tag: Some(tag),
+                ..Filter::default()
+            };
             articles::list(db, viewer().await?, &filter, page).await?
         }
         Feed::Following => articles::feed(db, require_user().await?, page).await?,
@@ -54,7 +57,12 @@ pub fn HomePage() -> impl IntoView {
         None => Feed::Global,
     });
     let page = Memo::new(move |_| {
-        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
     });
     let favorite = ServerAction::<SetFavorite>::new();
     let articles = Resource::new(

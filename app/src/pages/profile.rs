@@ -12,7 +12,11 @@ use crate::models::{ArticleList as Articles, Profile};
 use crate::pages::not_found::NotFound;
 
 #[server(prefix = "/rpc")]
-pub async fn profile_page(username: String, favorites: bool, page: u32) -> Result<(Profile, Articles), AppError> {
+pub async fn profile_page(
+    username: String,
+    favorites: bool,
+    page: u32,
+) -> Result<(Profile, Articles), AppError> {
     use crate::components::article_list::PER_PAGE;
     use crate::domain::articles::{self, Filter};
     use crate::domain::profiles;
@@ -22,9 +26,15 @@ pub async fn profile_page(username: String, favorites: bool, page: u32) -> Resul
     let viewer = viewer().await?;
     let profile = profiles::get(db, viewer, &username).await?;
     let filter = if favorites {
-        Filter { favorited: Some(username), ..Filter::default() }
+        Filter {
+            favorited: Some(username),
+            ..Filter::default()
+        }
     } else {
-        Filter { author: Some(username), ..Filter::default() }
+        Filter {
+            author: Some(username),
+            ..Filter::default()
+        }
     };
     let list = articles::list(db, viewer, &filter, Page::numbered(page, PER_PAGE)).await?;
     Ok((profile, list))
@@ -39,17 +49,34 @@ pub fn ProfilePage() -> impl IntoView {
     let favorites = Memo::new(move |_| location.pathname.get().ends_with("/favorites"));
     let username = Memo::new(move |_| params.read().get("username").unwrap_or_default());
     let page = Memo::new(move |_| {
-        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
     });
     let favorite = ServerAction::<SetFavorite>::new();
     let follow = ServerAction::<SetFollow>::new();
     let data = Resource::new(
-        move || (username.get(), favorites.get(), page.get(), favorite.version().get(), follow.version().get()),
+        move || {
+            (
+                username.get(),
+                favorites.get(),
+                page.get(),
+                favorite.version().get(),
+                follow.version().get(),
+            )
+        },
         |(username, favorites, page, ..)| profile_page(username, favorites, page),
     );
     let page_href = Callback::new(move |n: u32| {
         let base = profile_href(&username.get_untracked());
-        if favorites.get_untracked() { format!("{base}/favorites?page={n}") } else { format!("{base}?page={n}") }
+        if favorites.get_untracked() {
+            format!("{base}/favorites?page={n}")
+        } else {
+            format!("{base}?page={n}")
+        }
     });
 
     view! {
