@@ -1,3 +1,5 @@
+#![recursion_limit = "256"]
+
 //! The browser half of Conduit: hydrates the server-rendered page.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
