@@ -99,7 +99,7 @@ fn set_cookie(value: &str) {
 
 /// True for a plain HTML form post (JavaScript off or not loaded yet): the browser then expects
 /// a page, so a successful action answers with a redirect to where the hydrated app would go.
-fn is_plain_form_post() -> bool {
+pub(crate) fn is_plain_form_post() -> bool {
     use_context::<Parts>()
         .and_then(|parts| {
             parts

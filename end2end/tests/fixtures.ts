@@ -15,13 +15,29 @@ export const test = base.extend<{ consoleProblems: string[] }>({
 
 export { expect };
 
+/**
+ * Collects console errors, hydration warnings and uncaught exceptions, any 5xx answer, and any
+ * of the app's own assets that fails to load. Chrome also logs every non-2xx fetch as a console
+ * error ("Failed to load resource"); those are expected for refused actions and 404 pages, so
+ * they are judged by the response checks instead.
+ */
 export function watchConsole(context: BrowserContext, problems: string[]) {
   context.on('page', (page) => {
     page.on('console', (msg) => {
       const text = msg.text();
+      if (/^Failed to load resource/.test(text)) return;
       if (msg.type() === 'error' || /hydrat/i.test(text)) problems.push(`${msg.type()}: ${text}`);
     });
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (response.status() >= 500) problems.push(`${response.status()} from ${url.pathname}`);
+      const asset = /^\/(pkg|fonts)\/|^\/(favicon|default-avatar)\.svg$/.test(url.pathname);
+      if (asset && response.status() >= 400) problems.push(`asset ${url.pathname}: ${response.status()}`);
+    });
+    page.on('requestfailed', (request) => {
+      if (new URL(request.url()).hostname !== '127.0.0.1') problems.push(`request to another host: ${request.url()}`);
+    });
   });
 }
 

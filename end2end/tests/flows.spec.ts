@@ -63,7 +63,7 @@ test('write, read, edit, favorite, comment and delete an article', async ({ page
   await register(page, user);
   const a = article();
   await publish(page, a);
-  await expect(page.locator('.article-page h1')).toHaveText(a.title);
+  await expect(page.locator('.article-page .banner h1')).toHaveText(a.title);
   await expect(page.locator('.article-content h1')).toHaveText(`Heading ${a.title.split(' ').pop()}`);
   await expect(page.locator('.article-content strong')).toHaveText('bold');
   await expect(page.locator('.article-content .tag-list li')).toHaveText(['e2e', 'second']);
@@ -179,7 +179,7 @@ test('script injection is rendered inert everywhere', async ({ page }) => {
   await expect(page.locator('.card:not(.comment-form) .card-block')).toContainText('<script>');
   const content = await page.locator('.article-content').innerHTML();
   expect(content).not.toMatch(/<script|onerror|javascript:|<iframe|style=/i);
-  await expect(page.locator('.article-page h1')).toContainText('<script>alert(3)</script>');
+  await expect(page.locator('.article-page .banner h1')).toContainText('<script>alert(3)</script>');
   await page.goto('/');
   await page.goto(`/profile/${user.username}`);
   expect(dialogs).toBe(0);

@@ -45,7 +45,7 @@ test('publish with a raw tag, favorite, comment and delete without JavaScript', 
   await page.fill('input[placeholder="Enter tags"]', 'nojs');
   // Enter in the tag field submits the form: the server takes the raw tag text.
   await Promise.all([page.waitForURL(/\/article\/.+/), page.press('input[placeholder="Enter tags"]', 'Enter')]);
-  await expect(page.locator('.article-page h1')).toHaveText(title);
+  await expect(page.locator('.article-page .banner h1')).toHaveText(title);
   await expect(page.locator('.article-content .tag-list li')).toHaveText(['nojs']);
   await expect(page.locator('.article-content em')).toHaveText('markdown');
 

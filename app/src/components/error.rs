@@ -26,7 +26,22 @@ impl AppError {
     }
 
     pub fn sign_in_required() -> Self {
-        AppError::new(401, "Please sign in first.")
+        AppError::new(401, "Please sign in first.").with_response_status()
+    }
+
+    /// On the server, answers a call from the hydrated app with this error's HTTP status instead
+    /// of a blanket 500. A plain form post keeps its redirect (the error travels in the URL).
+    pub fn with_response_status(self) -> Self {
+        #[cfg(feature = "ssr")]
+        if !crate::server_ctx::is_plain_form_post() {
+            if let (Some(response), Ok(status)) = (
+                use_context::<leptos_axum::ResponseOptions>(),
+                axum::http::StatusCode::from_u16(self.status),
+            ) {
+                response.set_status(status);
+            }
+        }
+        self
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -74,7 +89,7 @@ impl From<crate::domain::Error> for AppError {
             }
             other => other.messages(),
         };
-        AppError { status, messages }
+        AppError { status, messages }.with_response_status()
     }
 }
 
