@@ -33,7 +33,23 @@ pub struct Config {
     pub pool: PoolSettings,
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
+    /// How long readiness reports "shutting down" before the listener closes, so that load
+    /// balancers stop sending new requests first.
+    pub shutdown_delay: Duration,
     pub body_limit: usize,
+    /// Sign-in and sign-up attempts per client and minute, and the burst allowed on top; `None`
+    /// when `CONDUIT_AUTH_RATE_PER_MINUTE=0` turns the limit off.
+    pub auth_rate: Option<AuthRate>,
+    /// How many reverse proxies in front of the server append to `X-Forwarded-For`: 0 uses the
+    /// TCP peer address as the client's, N takes the N-th address from the right of the header.
+    pub proxy_hops: usize,
+}
+
+/// The sign-in and sign-up rate limit per client address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthRate {
+    pub per_minute: u32,
+    pub burst: u32,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -45,7 +61,10 @@ pub struct ConfigError {
 }
 
 fn error(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { var, problem: problem.into() }
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
 }
 
 /// Where the values come from: the process environment in production, any map in tests.
@@ -63,14 +82,24 @@ impl Source for Env {
 
 impl<const N: usize> Source for [(&str, &str); N] {
     fn get(&self, var: &str) -> Option<String> {
-        self.iter().find(|(k, _)| *k == var).map(|(_, v)| v.to_string())
+        self.iter()
+            .find(|(k, _)| *k == var)
+            .map(|(_, v)| v.to_string())
     }
 }
 
-fn parse<T: std::str::FromStr>(src: &dyn Source, var: &'static str, default: T, what: &str) -> Result<T, ConfigError> {
+fn parse<T: std::str::FromStr>(
+    src: &dyn Source,
+    var: &'static str,
+    default: T,
+    what: &str,
+) -> Result<T, ConfigError> {
     match src.get(var) {
         None => Ok(default),
-        Some(raw) => raw.trim().parse().map_err(|_| error(var, format!("{raw:?} is not {what}"))),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| error(var, format!("{raw:?} is not {what}"))),
     }
 }
 
@@ -90,33 +119,68 @@ impl Config {
         let mode = match src.get("CONDUIT_ENV").as_deref().map(str::trim) {
             None | Some("development") => Mode::Development,
             Some("production") => Mode::Production,
-            Some(other) => return Err(error("CONDUIT_ENV", format!("{other:?} is not \"development\" or \"production\""))),
+            Some(other) => {
+                return Err(error(
+                    "CONDUIT_ENV",
+                    format!("{other:?} is not \"development\" or \"production\""),
+                ))
+            }
         };
         let production = mode == Mode::Production;
 
-        let default_addr = src.get("LEPTOS_SITE_ADDR").and_then(|a| a.parse().ok()).unwrap_or(([127, 0, 0, 1], 3000).into());
-        let listen_addr = parse(src, "CONDUIT_LISTEN_ADDR", default_addr, "an address like 127.0.0.1:3000")?;
+        let default_addr = src
+            .get("LEPTOS_SITE_ADDR")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(([127, 0, 0, 1], 3000).into());
+        let listen_addr = parse(
+            src,
+            "CONDUIT_LISTEN_ADDR",
+            default_addr,
+            "an address like 127.0.0.1:3000",
+        )?;
         let data_dir = PathBuf::from(src.get("CONDUIT_DATA_DIR").unwrap_or_else(|| "data".into()));
 
         let database_url = match src.get("DATABASE_URL") {
             Some(url) => url,
-            None if production => return Err(error("DATABASE_URL", "is required in production (a postgres:// URL)")),
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("conduit.db").display()),
+            None if production => {
+                return Err(error(
+                    "DATABASE_URL",
+                    "is required in production (a postgres:// URL)",
+                ))
+            }
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("conduit.db").display()
+            ),
         };
         match Backend::from_url(&database_url) {
-            None => return Err(error("DATABASE_URL", "must start with sqlite:// or postgres://")),
-            Some(Backend::Sqlite) if production => {
-                return Err(error("DATABASE_URL", "must be a postgres:// URL in production"))
+            None => {
+                return Err(error(
+                    "DATABASE_URL",
+                    "must start with sqlite:// or postgres://",
+                ))
             }
+            Some(Backend::Sqlite) if production => {
+                return Err(error(
+                    "DATABASE_URL",
+                    "must be a postgres:// URL in production",
+                ))
+            }
+            Some(Backend::Postgres) => check_postgres_tls(src, &database_url, production)?,
             _ => {}
         }
 
         let jwt_secret = match src.get("CONDUIT_JWT_SECRET") {
             Some(secret) if secret.len() < MIN_SECRET_BYTES => {
-                return Err(error("CONDUIT_JWT_SECRET", format!("must be at least {MIN_SECRET_BYTES} bytes long")))
+                return Err(error(
+                    "CONDUIT_JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                ))
             }
             Some(secret) => secret.into_bytes(),
-            None if production => return Err(error("CONDUIT_JWT_SECRET", "is required in production")),
+            None if production => {
+                return Err(error("CONDUIT_JWT_SECRET", "is required in production"))
+            }
             // Development: a random secret kept in the data directory, so tokens survive restarts.
             None => development_secret(&data_dir).map_err(|e| error("CONDUIT_DATA_DIR", e))?,
         };
@@ -125,7 +189,12 @@ impl Config {
             None if production => LogFormat::Json,
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
-            Some(other) => return Err(error("CONDUIT_LOG_FORMAT", format!("{other:?} is not \"pretty\" or \"json\""))),
+            Some(other) => {
+                return Err(error(
+                    "CONDUIT_LOG_FORMAT",
+                    format!("{other:?} is not \"pretty\" or \"json\""),
+                ))
+            }
         };
 
         let cors_origins: Vec<String> = src
@@ -137,19 +206,67 @@ impl Config {
             .collect();
         for origin in &cors_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
-                return Err(error("CONDUIT_CORS_ORIGINS", format!("{origin:?} is not an origin like https://example.com")));
+                return Err(error(
+                    "CONDUIT_CORS_ORIGINS",
+                    format!("{origin:?} is not an origin like https://example.com"),
+                ));
             }
         }
 
-        let max_connections: u32 = parse(src, "CONDUIT_DB_MAX_CONNECTIONS", 10, "a number of connections")?;
+        let max_connections: u32 = parse(
+            src,
+            "CONDUIT_DB_MAX_CONNECTIONS",
+            10,
+            "a number of connections",
+        )?;
         if max_connections == 0 {
             return Err(error("CONDUIT_DB_MAX_CONNECTIONS", "must be at least 1"));
         }
-        let acquire_ms: u64 = parse(src, "CONDUIT_DB_ACQUIRE_TIMEOUT_MS", 3_000, "a number of milliseconds")?;
+        let acquire_ms: u64 = parse(
+            src,
+            "CONDUIT_DB_ACQUIRE_TIMEOUT_MS",
+            3_000,
+            "a number of milliseconds",
+        )?;
         let ttl_hours: u64 = parse(src, "CONDUIT_TOKEN_TTL_HOURS", 24 * 30, "a number of hours")?;
-        let request_secs: u64 = parse(src, "CONDUIT_REQUEST_TIMEOUT_SECS", 30, "a number of seconds")?;
-        let shutdown_secs: u64 = parse(src, "CONDUIT_SHUTDOWN_TIMEOUT_SECS", 20, "a number of seconds")?;
-        let body_limit: usize = parse(src, "CONDUIT_BODY_LIMIT_BYTES", 1024 * 1024, "a number of bytes")?;
+        let request_secs: u64 = parse(
+            src,
+            "CONDUIT_REQUEST_TIMEOUT_SECS",
+            30,
+            "a number of seconds",
+        )?;
+        let shutdown_secs: u64 = parse(
+            src,
+            "CONDUIT_SHUTDOWN_TIMEOUT_SECS",
+            20,
+            "a number of seconds",
+        )?;
+        let shutdown_delay_secs: u64 =
+            parse(src, "CONDUIT_SHUTDOWN_DELAY_SECS", 0, "a number of seconds")?;
+        let body_limit: usize = parse(
+            src,
+            "CONDUIT_BODY_LIMIT_BYTES",
+            1024 * 1024,
+            "a number of bytes",
+        )?;
+        if request_secs == 0 {
+            return Err(error("CONDUIT_REQUEST_TIMEOUT_SECS", "must be at least 1"));
+        }
+        if acquire_ms == 0 {
+            return Err(error("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "must be at least 1"));
+        }
+        let per_minute: u32 = parse(
+            src,
+            "CONDUIT_AUTH_RATE_PER_MINUTE",
+            60,
+            "a number of requests per minute",
+        )?;
+        let burst: u32 = parse(src, "CONDUIT_AUTH_RATE_BURST", 20, "a number of requests")?;
+        if burst == 0 {
+            return Err(error("CONDUIT_AUTH_RATE_BURST", "must be at least 1"));
+        }
+        let auth_rate = (per_minute > 0).then_some(AuthRate { per_minute, burst });
+        let proxy_hops: usize = parse(src, "CONDUIT_PROXY_HOPS", 0, "a number of proxies")?;
 
         Ok(Config {
             mode,
@@ -160,16 +277,110 @@ impl Config {
             token_ttl: Duration::from_secs(ttl_hours * 3600),
             log_format,
             cors_origins,
-            pool: PoolSettings { max_connections, acquire_timeout: Duration::from_millis(acquire_ms) },
+            pool: PoolSettings {
+                max_connections,
+                acquire_timeout: Duration::from_millis(acquire_ms),
+            },
             request_timeout: Duration::from_secs(request_secs),
             shutdown_timeout: Duration::from_secs(shutdown_secs),
+            shutdown_delay: Duration::from_secs(shutdown_delay_secs),
             body_limit,
+            auth_rate,
+            proxy_hops,
         })
     }
 
     pub fn is_production(&self) -> bool {
         self.mode == Mode::Production
     }
+}
+
+/// PostgreSQL over TLS: production refuses a URL that does not verify the server's certificate
+/// (`sslmode=verify-full` or `verify-ca`, in the URL or `PGSSLMODE`) unless
+/// `CONDUIT_DB_ALLOW_INSECURE=1` says so; a CA bundle named by `sslrootcert` must exist.
+fn check_postgres_tls(src: &dyn Source, url: &str, production: bool) -> Result<(), ConfigError> {
+    let params: Vec<(&str, &str)> = url
+        .split_once('?')
+        .map(|(_, query)| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .collect()
+        })
+        .unwrap_or_default();
+    let param = |names: &[&str]| {
+        params
+            .iter()
+            .rev()
+            .find(|(k, _)| names.contains(k))
+            .map(|(_, v)| v.to_string())
+    };
+    let sslmode = param(&["sslmode", "ssl-mode"]).or_else(|| src.get("PGSSLMODE"));
+    if let Some(mode) = &sslmode {
+        if !matches!(
+            mode.as_str(),
+            "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full"
+        ) {
+            return Err(error(
+                "DATABASE_URL",
+                format!("sslmode={mode} is not a PostgreSQL sslmode"),
+            ));
+        }
+    }
+    if let Some(path) =
+        param(&["sslrootcert", "ssl-root-cert", "ssl-ca"]).or_else(|| src.get("PGSSLROOTCERT"))
+    {
+        let path = percent_decode(&path);
+        if !Path::new(&path).is_file() {
+            return Err(error(
+                "DATABASE_URL",
+                format!("sslrootcert {path:?} is not a readable file"),
+            ));
+        }
+    }
+    let verified = matches!(sslmode.as_deref(), Some("verify-full" | "verify-ca"));
+    let allow_insecure = match src
+        .get("CONDUIT_DB_ALLOW_INSECURE")
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("0") | Some("false") => false,
+        Some("1") | Some("true") => true,
+        Some(other) => {
+            return Err(error(
+                "CONDUIT_DB_ALLOW_INSECURE",
+                format!("{other:?} is not 1 or 0"),
+            ))
+        }
+    };
+    if production && !verified && !allow_insecure {
+        return Err(error(
+            "DATABASE_URL",
+            "must verify the server certificate in production: add sslmode=verify-full (and sslrootcert=<CA bundle>), \
+             or set CONDUIT_DB_ALLOW_INSECURE=1 to accept an unverified connection",
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes `%XX` escapes of a URL query value (paths with spaces or `&`).
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Reads the development secret from `data_dir/jwt-secret`, creating it on first start.
@@ -181,11 +392,13 @@ fn development_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
             return Ok(existing);
         }
     }
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let mut bytes = [0u8; 48];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, secret.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_private(&path, secret.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(secret.into_bytes())
 }
 
@@ -193,7 +406,12 @@ fn development_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents)
 }
 
@@ -230,13 +448,26 @@ mod tests {
 
     #[test]
     fn production_requires_postgres_and_a_secret() {
-        assert_eq!(var_of(Config::from_source(&[("CONDUIT_ENV", "production"), ("CONDUIT_JWT_SECRET", SECRET)])), "DATABASE_URL");
         assert_eq!(
-            var_of(Config::from_source(&[("CONDUIT_ENV", "production"), ("DATABASE_URL", "postgres://u@h/db")])),
+            var_of(Config::from_source(&[
+                ("CONDUIT_ENV", "production"),
+                ("CONDUIT_JWT_SECRET", SECRET)
+            ])),
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            var_of(Config::from_source(&[
+                ("CONDUIT_ENV", "production"),
+                ("DATABASE_URL", "postgres://u@h/db?sslmode=verify-full")
+            ])),
             "CONDUIT_JWT_SECRET"
         );
         assert_eq!(
-            var_of(Config::from_source(&[("CONDUIT_ENV", "production"), ("DATABASE_URL", "sqlite://x.db"), ("CONDUIT_JWT_SECRET", SECRET)])),
+            var_of(Config::from_source(&[
+                ("CONDUIT_ENV", "production"),
+                ("DATABASE_URL", "sqlite://x.db"),
+                ("CONDUIT_JWT_SECRET", SECRET)
+            ])),
             "DATABASE_URL"
         );
         let config = Config::from_source(&[
@@ -247,6 +478,110 @@ mod tests {
         .unwrap();
         assert_eq!(config.log_format, LogFormat::Json);
         assert!(config.is_production());
+    }
+
+    #[test]
+    fn production_requires_a_verified_postgres_connection() {
+        let prod = |url: &'static str, extra: (&'static str, &'static str)| {
+            Config::from_source(&[
+                ("CONDUIT_ENV", "production"),
+                ("DATABASE_URL", url),
+                ("CONDUIT_JWT_SECRET", SECRET),
+                extra,
+            ])
+        };
+        let none = ("UNUSED", "");
+        for url in [
+            "postgres://u@h/db",
+            "postgres://u@h/db?sslmode=require",
+            "postgres://u@h/db?sslmode=prefer&application_name=x",
+        ] {
+            let err = prod(url, none).expect_err(url);
+            assert_eq!(err.var, "DATABASE_URL");
+            assert!(
+                err.to_string().contains("CONDUIT_DB_ALLOW_INSECURE"),
+                "{err}"
+            );
+            assert!(err.to_string().contains("verify-full"), "{err}");
+            prod(url, ("CONDUIT_DB_ALLOW_INSECURE", "1")).expect(url);
+        }
+        prod("postgres://u@h/db?sslmode=verify-ca", none).unwrap();
+        prod("postgres://u@h/db", ("PGSSLMODE", "verify-full")).unwrap();
+        assert_eq!(
+            var_of(prod("postgres://u@h/db?sslmode=verify-fully", none)),
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            var_of(prod(
+                "postgres://u@h/db?sslmode=require",
+                ("CONDUIT_DB_ALLOW_INSECURE", "yes")
+            )),
+            "CONDUIT_DB_ALLOW_INSECURE"
+        );
+
+        // The CA bundle must exist: a typo is a start-up error, not a failed handshake later.
+        let missing = prod(
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert=/nonexistent/rds-ca.pem",
+            none,
+        )
+        .expect_err("missing CA");
+        assert!(
+            missing.to_string().contains("/nonexistent/rds-ca.pem"),
+            "{missing}"
+        );
+        let ca = std::env::temp_dir().join(format!("conduit ca {}.pem", std::process::id()));
+        std::fs::write(&ca, "not checked here").unwrap();
+        let url = format!(
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert={}",
+            ca.display().to_string().replace(' ', "%20")
+        );
+        let config = Config::from_source(&[
+            ("CONDUIT_ENV", "production"),
+            ("DATABASE_URL", url.as_str()),
+            ("CONDUIT_JWT_SECRET", SECRET),
+        ])
+        .unwrap();
+        assert_eq!(config.database_url, url);
+        std::fs::remove_file(ca).unwrap();
+
+        // Development takes any sslmode.
+        Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db?sslmode=disable"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn runtime_settings_have_defaults_and_overrides() {
+        let config = Config::from_source(&[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.auth_rate,
+            Some(AuthRate {
+                per_minute: 60,
+                burst: 20
+            })
+        );
+        assert_eq!(config.proxy_hops, 0);
+        assert_eq!(config.shutdown_delay, Duration::ZERO);
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(20));
+        let config = Config::from_source(&[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+            ("CONDUIT_AUTH_RATE_PER_MINUTE", "0"),
+            ("CONDUIT_PROXY_HOPS", "2"),
+            ("CONDUIT_SHUTDOWN_DELAY_SECS", "5"),
+            ("CONDUIT_SHUTDOWN_TIMEOUT_SECS", "9"),
+        ])
+        .unwrap();
+        assert_eq!(config.auth_rate, None);
+        assert_eq!(config.proxy_hops, 2);
+        assert_eq!(config.shutdown_delay, Duration::from_secs(5));
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(9));
     }
 
     #[test]
@@ -261,8 +596,26 @@ mod tests {
             ("CONDUIT_DB_MAX_CONNECTIONS", "0"),
             ("CONDUIT_DB_MAX_CONNECTIONS", "many"),
             ("CONDUIT_REQUEST_TIMEOUT_SECS", "-1"),
+            ("CONDUIT_REQUEST_TIMEOUT_SECS", "0"),
+            ("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "0"),
+            ("CONDUIT_SHUTDOWN_TIMEOUT_SECS", "soon"),
+            ("CONDUIT_SHUTDOWN_DELAY_SECS", "x"),
+            ("CONDUIT_AUTH_RATE_PER_MINUTE", "lots"),
+            ("CONDUIT_AUTH_RATE_BURST", "0"),
+            ("CONDUIT_PROXY_HOPS", "-1"),
+            ("CONDUIT_BODY_LIMIT_BYTES", "1MB"),
         ] {
-            let config = Config::from_source(&[(var, value), ("CONDUIT_JWT_SECRET", if var == "CONDUIT_JWT_SECRET" { value } else { SECRET })]);
+            let config = Config::from_source(&[
+                (var, value),
+                (
+                    "CONDUIT_JWT_SECRET",
+                    if var == "CONDUIT_JWT_SECRET" {
+                        value
+                    } else {
+                        SECRET
+                    },
+                ),
+            ]);
             assert_eq!(var_of(config), var, "{var}={value}");
         }
     }

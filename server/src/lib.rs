@@ -6,6 +6,9 @@
 pub mod api;
 pub mod config;
 pub mod health;
+pub mod layers;
+pub mod metrics;
+pub mod shutdown;
 pub mod web;
 
 use app::domain::{Db, Tokens};
@@ -14,6 +17,7 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 
 use crate::config::Config;
+use crate::shutdown::Lifecycle;
 
 /// Builds the shared state from a loaded configuration and a connected database.
 pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState {
@@ -25,11 +29,25 @@ pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState
     }
 }
 
-/// The whole application: `/api` (REST), `/rpc` (server functions), pages and static files.
+/// The whole application: `/api` (REST), `/rpc` (server functions), pages and static files,
+/// the probes and `/metrics`, inside the layers of [`layers`]. Readiness follows a lifecycle of
+/// its own; the server binary uses [`app`] to share one with its shutdown sequence.
 pub fn router(config: &Config, state: AppState) -> Router {
-    Router::new()
+    app(config, state, &Lifecycle::default())
+}
+
+/// [`router`] whose `/readyz` fails once `lifecycle` starts draining.
+pub fn app(config: &Config, state: AppState, lifecycle: &Lifecycle) -> Router {
+    metrics::install();
+    let options = layers::Options {
+        hashed_assets: state.leptos_options.hash_files,
+        reload_port: Some(state.leptos_options.reload_port),
+    };
+    let routes = Router::new()
         .nest("/api", api::routes(config))
-        .merge(health::routes())
+        .merge(health::routes(lifecycle.clone()))
+        .merge(metrics::routes(config.pool.max_connections))
         .merge(web::routes(state.clone()))
-        .with_state(state)
+        .with_state(state);
+    layers::apply(routes, config, &options)
 }

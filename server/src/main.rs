@@ -1,15 +1,21 @@
 //! Starts Conduit: reads the configuration, connects and migrates the database, serves HTTP, and
-//! shuts down gracefully on SIGTERM or Ctrl-C.
+//! shuts down gracefully on SIGTERM or Ctrl-C (see `server::shutdown`): exit status 0 when every
+//! in-flight request finished, 1 when the shutdown deadline cut some off, 2 for a bad configuration.
 
+use std::future::IntoFuture;
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use app::domain::db::{redact, Db};
 use leptos::config::get_configuration;
 use server::config::{Config, LogFormat};
+use server::shutdown::{self, Lifecycle};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let started = Instant::now();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -37,8 +43,9 @@ async fn main() -> ExitCode {
     };
     tracing::info!(database = %redact(&config.database_url), "database ready, migrations applied");
 
-    let state = server::state(&config, db, leptos_options);
-    let app = server::router(&config, state);
+    let state = server::state(&config, db.clone(), leptos_options);
+    let lifecycle = Lifecycle::default();
+    let app = server::app(&config, state, &lifecycle);
     let listener = match tokio::net::TcpListener::bind(config.listen_addr).await {
         Ok(listener) => listener,
         Err(err) => {
@@ -46,38 +53,50 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("Conduit is running at http://{}", config.listen_addr);
-    if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
-        tracing::error!(error = %err, "server error");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
+    let addr = listener.local_addr().unwrap_or(config.listen_addr);
+    tracing::info!(addr = %addr, startup_ms = started.elapsed().as_millis() as u64, "listening");
+    println!("Conduit is running at http://{addr}");
+
+    // The peer address feeds the sign-in rate limit.
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown::on_signal(
+            lifecycle.clone(),
+            config.shutdown_delay,
+        ))
+        .into_future();
+    // Once draining starts, in-flight requests get `shutdown_timeout` (after the delay) to finish.
+    let deadline = async {
+        lifecycle.draining().await;
+        tokio::time::sleep(config.shutdown_delay + config.shutdown_timeout).await;
+    };
+    let code = tokio::select! {
+        result = server => match result {
+            Ok(()) => {
+                tracing::info!("all connections closed");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "server error");
+                ExitCode::FAILURE
+            }
+        },
+        () = deadline => {
+            tracing::warn!(timeout_secs = config.shutdown_timeout.as_secs(), "shutdown deadline passed with requests still in flight; exiting");
+            ExitCode::FAILURE
+        }
+    };
+    db.pool().close().await;
+    tracing::info!("stopped");
+    code
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Pretty => builder.compact().init(),
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -5,12 +5,16 @@ use app::server_ctx::AppState;
 use app::{shell, App, SERVER_FN_PREFIX};
 use axum::body::Body;
 use axum::extract::Request;
+use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use leptos::prelude::provide_context;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::layers::CspNonce;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
@@ -20,11 +24,27 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_csp_nonce();
+            },
             move || shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_csp_nonce, shell))
         .layer(middleware::from_fn(refuse_cross_site_server_fns))
+}
+
+/// The hydration scripts carry the nonce that the security-headers layer put in the request and
+/// in its `Content-Security-Policy` (Leptos would otherwise make up one of its own).
+fn provide_csp_nonce() {
+    let nonce =
+        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(Nonce::from_value(nonce));
+    }
 }
 
 /// Server functions change data with the visitor's session cookie, so they accept only requests
@@ -32,8 +52,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
 /// it, and otherwise `Origin`, when present, must match `Host`. SameSite=Lax cookies are the
 /// second line of defence.
 async fn refuse_cross_site_server_fns(request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with(SERVER_FN_PREFIX) && request.method() != Method::GET && is_cross_site(&request) {
-        return (StatusCode::FORBIDDEN, "cross-site requests to server functions are refused").into_response();
+    if request.uri().path().starts_with(SERVER_FN_PREFIX)
+        && request.method() != Method::GET
+        && is_cross_site(&request)
+    {
+        return (
+            StatusCode::FORBIDDEN,
+            "cross-site requests to server functions are refused",
+        )
+            .into_response();
     }
     next.run(request).await
 }
@@ -69,11 +96,20 @@ mod tests {
 
     #[test]
     fn cross_site_detection() {
-        assert!(!is_cross_site(&request(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_cross_site(&request(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
         assert!(is_cross_site(&request(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&request(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&request(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")])));
-        assert!(is_cross_site(&request(&[("origin", "https://evil.example"), ("host", "localhost:3000")])));
+        assert!(!is_cross_site(&request(&[
+            ("origin", "http://localhost:3000"),
+            ("host", "localhost:3000")
+        ])));
+        assert!(is_cross_site(&request(&[
+            ("origin", "https://evil.example"),
+            ("host", "localhost:3000")
+        ])));
         assert!(!is_cross_site(&request(&[("host", "localhost:3000")])));
     }
 }

@@ -1,0 +1,519 @@
+//! The HTTP layers around the whole application, outermost first:
+//!
+//! 1. request id: `x-request-id` from the client when it is sane, else a new UUID; returned in the
+//!    response; `Authorization`, `Cookie` and `Set-Cookie` marked sensitive;
+//! 2. observation: a `request` span (request id, method, route template) around everything
+//!    below, one log line per request (status, latency), and the Prometheus request metrics;
+//! 3. security headers (CSP with a per-request nonce, nosniff, referrer policy, frame denial,
+//!    HSTS in production) and `Cache-Control`;
+//! 4. compression (brotli, gzip);
+//! 5. the sign-in/sign-up rate limit per client address (429 + `Retry-After`);
+//! 6. the request timeout (503);
+//! 7. the request body limit outside `/api` (413; `/api` has its own with the same limit).
+//!
+//! Errors made here use the API's envelope, `{"errors": {"field": ["message"]}}`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::{
+    SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
+};
+use tracing::Instrument;
+
+use crate::config::{AuthRate, Config};
+use crate::metrics;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the layers need to know beyond `Config`.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// cargo-leptos hashes the file names under `/pkg` (`hash-files`): they may be cached forever.
+    pub hashed_assets: bool,
+    /// The cargo-leptos live-reload port, allowed as a WebSocket target in development.
+    pub reload_port: Option<u32>,
+}
+
+/// Wraps every route of `router` (including the fallback) in the layers above.
+pub fn apply(router: Router, config: &Config, options: &Options) -> Router {
+    let security = Arc::new(Security::new(config, options));
+    let limiter = config
+        .auth_rate
+        .map(|rate| Arc::new(AuthLimiter::new(rate, config.proxy_hops)));
+    let compression = CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("font/woff2")));
+    let timeout = config.request_timeout;
+    let body_limit = config.body_limit;
+
+    router.layer(
+        ServiceBuilder::new()
+            .layer(middleware::from_fn(drop_insane_request_id))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+                header::COOKIE,
+            ]))
+            .layer(SetSensitiveResponseHeadersLayer::new([header::SET_COOKIE]))
+            .layer(middleware::from_fn(observe))
+            .layer(middleware::from_fn_with_state(security, security_headers))
+            .layer(compression)
+            .layer(middleware::from_fn_with_state(limiter, rate_limit))
+            .layer(middleware::from_fn_with_state(timeout, request_timeout))
+            .layer(middleware::from_fn_with_state(body_limit, limit_body)),
+    )
+}
+
+/// An error response in the API's envelope.
+pub fn envelope(status: StatusCode, field: &str, message: &str) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "errors": { field: [message] } })),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request id
+
+/// A client's `x-request-id` is kept when it is short printable ASCII; anything else (log
+/// injection, huge values) is replaced by a generated one.
+async fn drop_insane_request_id(mut request: Request, next: Next) -> Response {
+    let sane = request.headers().get(&REQUEST_ID).map(|value| {
+        let bytes = value.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= 128
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
+    });
+    if sane == Some(false) {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation
+
+/// The `route` label and log field: the matched route template, never the raw path.
+fn route_of(request: &Request) -> String {
+    if let Some(matched) = request.extensions().get::<MatchedPath>() {
+        let route = matched.as_str();
+        // The API's own 404 fallback is a catch-all route.
+        return match route.find("{*") {
+            Some(i) => format!("{}*", &route[..i]),
+            None => route.to_string(),
+        };
+    }
+    if request.uri().path().starts_with("/pkg/") {
+        "/pkg/*".into()
+    } else {
+        // Static files from the site root and the 404 page.
+        "fallback".into()
+    }
+}
+
+/// Counts a request in flight until dropped; a request dropped before its response (the client
+/// went away, or the server shut down) is logged and counted as 499.
+struct InFlight {
+    started: Instant,
+    method: &'static str,
+    route: String,
+    done: bool,
+}
+
+impl InFlight {
+    fn new(method: &'static str, route: String) -> Self {
+        ::metrics::gauge!(metrics::IN_FLIGHT).increment(1.0);
+        InFlight {
+            started: Instant::now(),
+            method,
+            route,
+            done: false,
+        }
+    }
+
+    fn finish(&mut self, status: u16) -> Duration {
+        self.done = true;
+        let latency = self.started.elapsed();
+        let labels = [
+            ("method", self.method.to_string()),
+            ("route", self.route.clone()),
+            ("status", metrics::status_class(status).to_string()),
+        ];
+        ::metrics::counter!(metrics::REQUESTS, &labels).increment(1);
+        ::metrics::histogram!(metrics::DURATION, &labels).record(latency.as_secs_f64());
+        latency
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        ::metrics::gauge!(metrics::IN_FLIGHT).decrement(1.0);
+        if !self.done {
+            let latency = self.finish(499);
+            tracing::info!(
+                status = 499,
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "request abandoned before its response"
+            );
+        }
+    }
+}
+
+async fn observe(request: Request, next: Next) -> Response {
+    let method = metrics::method_label(request.method());
+    let route = route_of(&request);
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let span = tracing::info_span!("request", request_id = %request_id, method, route = %route);
+    let path = request.uri().path().to_string();
+    let mut in_flight = InFlight::new(method, route);
+    let guard_span = span.clone();
+    let response = next.run(request).instrument(span).await;
+    let status = response.status().as_u16();
+    let latency = in_flight.finish(status);
+    let _entered = guard_span.enter();
+    let latency_ms = (latency.as_secs_f64() * 1e6).round() / 1e3;
+    if status >= 500 {
+        tracing::warn!(status, latency_ms, path = %path, "request");
+    } else {
+        tracing::info!(status, latency_ms, path = %path, "request");
+    }
+    response
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security headers and caching
+
+/// The CSP nonce of a request, put in its extensions for the Leptos shell (see `web.rs`).
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+struct Security {
+    production: bool,
+    hashed_assets: bool,
+    dev_connect: String,
+}
+
+impl Security {
+    fn new(config: &Config, options: &Options) -> Self {
+        let dev_connect = match options.reload_port {
+            Some(port) if !config.is_production() => {
+                format!(" ws://localhost:{port} ws://127.0.0.1:{port}")
+            }
+            _ => String::new(),
+        };
+        Security {
+            production: config.is_production(),
+            hashed_assets: options.hashed_assets,
+            dev_connect,
+        }
+    }
+
+    /// Only this origin, except images: profile pictures and article images are URLs that
+    /// authors give, so `img-src` also allows `https:` (an image cannot run script).
+    fn csp(&self, nonce: &str) -> String {
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data: https:; font-src 'self'; connect-src 'self'{}; object-src 'none'; \
+             base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            self.dev_connect
+        )
+    }
+
+    fn cache_control(
+        &self,
+        path: &str,
+        matched: bool,
+        status: StatusCode,
+        content_type: &str,
+    ) -> &'static str {
+        if content_type.starts_with("text/html") {
+            // Pages show the signed-in user.
+            return "no-store";
+        }
+        let static_file =
+            !matched && (status == StatusCode::OK || status == StatusCode::NOT_MODIFIED);
+        if static_file && path.starts_with("/pkg/") {
+            if self.hashed_assets {
+                "public, max-age=31536000, immutable"
+            } else {
+                // Unhashed names change content in place: cache briefly, then revalidate.
+                "public, max-age=300, must-revalidate"
+            }
+        } else if static_file {
+            "public, max-age=3600"
+        } else {
+            "no-store"
+        }
+    }
+}
+
+async fn security_headers(
+    State(security): State<Arc<Security>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let path = request.uri().path().to_string();
+    let matched = request.extensions().get::<MatchedPath>().is_some();
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&security.csp(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if security.production {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let value = security.cache_control(&path, matched, status, &content_type);
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    response
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in and sign-up rate limit
+
+pub struct AuthLimiter {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    proxy_hops: usize,
+    checks: AtomicU64,
+}
+
+impl AuthLimiter {
+    fn new(rate: AuthRate, proxy_hops: usize) -> Self {
+        let per_minute = NonZeroU32::new(rate.per_minute).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(rate.burst).unwrap_or(NonZeroU32::MIN);
+        AuthLimiter {
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
+            proxy_hops,
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// The client's address: the TCP peer, or with `proxy_hops` = N behind N proxies, the N-th
+    /// address from the right of `X-Forwarded-For` (the one the outermost trusted proxy saw).
+    fn client(&self, request: &Request) -> Option<IpAddr> {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        if self.proxy_hops == 0 {
+            return peer;
+        }
+        let forwarded: Vec<IpAddr> = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        match forwarded.len().checked_sub(self.proxy_hops) {
+            Some(i) => Some(forwarded[i]),
+            None => forwarded.first().copied().or(peer),
+        }
+    }
+
+    /// `Err(wait)` when this client has used up its attempts.
+    fn check(&self, client: IpAddr) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+        self.limiter
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+/// Sign-in and sign-up: the REST endpoints and the server functions (whose URLs end in a hash).
+fn is_auth_attempt(method: &Method, path: &str) -> bool {
+    method == Method::POST
+        && (path == "/api/users"
+            || path == "/api/users/login"
+            || path.starts_with("/rpc/login")
+            || path.starts_with("/rpc/register"))
+}
+
+async fn rate_limit(
+    State(limiter): State<Option<Arc<AuthLimiter>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(limiter) = &limiter {
+        if is_auth_attempt(request.method(), request.uri().path()) {
+            // Without a peer address (in-process calls) there is no client to count.
+            if let Some(client) = limiter.client(&request) {
+                if let Err(wait) = limiter.check(client) {
+                    let route = route_of(&request);
+                    ::metrics::counter!(metrics::RATE_LIMITED, "route" => route).increment(1);
+                    tracing::warn!(client = %client, "sign-in/sign-up rate limit reached");
+                    let mut response = envelope(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "request",
+                        "too many attempts, try again later",
+                    );
+                    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+                    return response;
+                }
+            }
+        }
+    }
+    next.run(request).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeout and body limit
+
+async fn request_timeout(
+    State(timeout): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout_secs = timeout.as_secs_f64(), "request timed out");
+            envelope(StatusCode::SERVICE_UNAVAILABLE, "request", "timed out")
+        }
+    }
+}
+
+/// The body limit outside `/api` (server functions and pages): a declared length over it is
+/// refused at once; a streamed body is cut at the limit.
+async fn limit_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with(crate::api::PREFIX) {
+        return next.run(request).await;
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return envelope(StatusCode::PAYLOAD_TOO_LARGE, "body", "is too large");
+    }
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_attempts_are_recognised() {
+        assert!(is_auth_attempt(&Method::POST, "/api/users"));
+        assert!(is_auth_attempt(&Method::POST, "/api/users/login"));
+        assert!(is_auth_attempt(&Method::POST, "/rpc/login12345678"));
+        assert!(is_auth_attempt(&Method::POST, "/rpc/register987"));
+        assert!(!is_auth_attempt(&Method::GET, "/api/users"));
+        assert!(!is_auth_attempt(&Method::POST, "/rpc/logout123"));
+        assert!(!is_auth_attempt(&Method::PUT, "/api/user"));
+    }
+
+    #[test]
+    fn client_address_behind_proxies() {
+        let request = |xff: &str| {
+            let mut r = Request::builder()
+                .uri("/")
+                .header("x-forwarded-for", xff)
+                .body(Body::empty())
+                .unwrap();
+            r.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 9], 4000))));
+            r
+        };
+        let rate = AuthRate {
+            per_minute: 1,
+            burst: 1,
+        };
+        let direct = AuthLimiter::new(rate, 0);
+        assert_eq!(
+            direct.client(&request("1.2.3.4")),
+            Some([10, 0, 0, 9].into())
+        );
+        let one = AuthLimiter::new(rate, 1);
+        assert_eq!(
+            one.client(&request("6.6.6.6, 1.2.3.4")),
+            Some([1, 2, 3, 4].into())
+        );
+        let two = AuthLimiter::new(rate, 2);
+        assert_eq!(
+            two.client(&request("6.6.6.6, 1.2.3.4, 10.1.1.1")),
+            Some([1, 2, 3, 4].into())
+        );
+        assert_eq!(two.client(&request("1.2.3.4")), Some([1, 2, 3, 4].into()));
+    }
+
+    #[test]
+    fn limiter_refuses_after_the_burst() {
+        let limiter = AuthLimiter::new(
+            AuthRate {
+                per_minute: 1,
+                burst: 2,
+            },
+            0,
+        );
+        let a: IpAddr = [1, 1, 1, 1].into();
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(a).is_ok());
+        let wait = limiter.check(a).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+        // Another client has its own allowance.
+        assert!(limiter.check([2, 2, 2, 2].into()).is_ok());
+    }
+}
