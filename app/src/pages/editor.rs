@@ -138,10 +138,6 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
     });
     // The spec keeps one label for publishing and for saving changes.
     let button = "Publish Article";
-        "Publish Article"
-    } else {
-        "Update Article"
-    };
     let tags = RwSignal::new(article.tag_list.clone());
     let tag_text = RwSignal::new(String::new());
 
