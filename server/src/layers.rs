@@ -190,7 +190,8 @@ async fn observe(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_string();
-    let span = tracing::info_span!("request", request_id = %request_id, method, route = %route);
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
     let path = request.uri().path().to_string();
     let mut in_flight = InFlight::new(method, route);
     let guard_span = span.clone();

@@ -1,0 +1,1528 @@
+//! The production runtime: probes, database outages, graceful shutdown, request ids and logs,
+//! metrics, security headers, caching, compression, limits, and configuration errors.
+//!
+//! In-process tests call `server::app(...)` with `tower::ServiceExt::oneshot`; the shutdown and
+//! configuration tests run the built binary (`CARGO_BIN_EXE_conduit`) on a free loopback port.
+//! The database-outage and TLS tests use the PostgreSQL at `CONDUIT_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`) and skip with a warning when it is not reachable,
+//! unless `CONDUIT_REQUIRE_POSTGRES=1`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::domain::Db;
+use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use serde_json::Value;
+use server::config::{Config, Source};
+use server::shutdown::Lifecycle;
+use sqlx::{AnyConnection, Connection, Executor};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+const SECRET: &str = "conduit-runtime-suite-secret-of-enough-bytes";
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+// ---------------------------------------------------------------------------------------------
+// In-process harness
+
+struct Vars(Vec<(String, String)>);
+
+impl Source for Vars {
+    fn get(&self, var: &str) -> Option<String> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == var)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+fn config_in(dir: &Path, extra: &[(&str, &str)]) -> Config {
+    let mut vars = vec![
+        ("CONDUIT_DATA_DIR".to_string(), dir.display().to_string()),
+        ("CONDUIT_JWT_SECRET".to_string(), SECRET.to_string()),
+        (
+            "DATABASE_URL".to_string(),
+            format!("sqlite://{}?mode=rwc", dir.join("conduit.db").display()),
+        ),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Config::from_source(&Vars(vars)).expect("a valid test configuration")
+}
+
+struct TestApp {
+    router: Router,
+    db: Db,
+    lifecycle: Lifecycle,
+    _dir: tempfile::TempDir,
+}
+
+async fn app_with(extra: &[(&str, &str)], leptos: impl FnOnce(&Path) -> LeptosOptions) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(dir.path(), extra);
+    let db = Db::connect(&config.database_url, &config.pool)
+        .await
+        .expect("the test database opens");
+    let lifecycle = Lifecycle::default();
+    let state = server::state(&config, db.clone(), leptos(dir.path()));
+    let router = server::app(&config, state, &lifecycle);
+    TestApp {
+        router,
+        db,
+        lifecycle,
+        _dir: dir,
+    }
+}
+
+async fn sqlite_app(extra: &[(&str, &str)]) -> TestApp {
+    app_with(extra, |_| {
+        LeptosOptions::builder().output_name("conduit").build()
+    })
+    .await
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Resp {
+    fn header(&self, name: impl header::AsHeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("JSON body: {}", self.text()))
+    }
+
+    /// Asserts the API's error envelope with this field and message.
+    fn assert_envelope(&self, status: u16, field: &str, message: &str) {
+        assert_eq!(self.status.as_u16(), status, "{self:?}");
+        assert!(
+            self.header(header::CONTENT_TYPE)
+                .starts_with("application/json"),
+            "{self:?}"
+        );
+        assert_eq!(
+            self.json(),
+            serde_json::json!({ "errors": { field: [message] } }),
+            "{self:?}"
+        );
+    }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Resp {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    Resp {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::builder().uri(uri).body(Body::empty()).unwrap()
+}
+
+fn post_json(uri: &str, body: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn registration(name: &str) -> String {
+    format!(
+        r#"{{"user":{{"username":"{name}","email":"{name}@example.com","password":"password123"}}}}"#
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probes
+
+#[tokio::test]
+async fn liveness_and_readiness() {
+    let app = sqlite_app(&[]).await;
+    let live = send(&app.router, get("/healthz")).await;
+    assert_eq!((live.status, live.text().as_str()), (StatusCode::OK, "ok"));
+    let ready = send(&app.router, get("/readyz")).await;
+    assert_eq!(
+        (ready.status, ready.text().as_str()),
+        (StatusCode::OK, "ready")
+    );
+    assert_eq!(ready.header(header::CACHE_CONTROL), "no-store");
+
+    // Shutdown begins: readiness fails first, liveness and the API still answer.
+    app.lifecycle.start_draining();
+    let ready = send(&app.router, get("/readyz")).await;
+    assert_eq!(
+        (ready.status, ready.text().as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down")
+    );
+    assert_eq!(
+        send(&app.router, get("/healthz")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app.router, get("/api/tags")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_is_a_quick_503_and_recovers() {
+    let app = sqlite_app(&[
+        ("CONDUIT_DB_MAX_CONNECTIONS", "1"),
+        ("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "300"),
+    ])
+    .await;
+    assert_eq!(
+        send(&app.router, get("/api/tags")).await.status,
+        StatusCode::OK
+    );
+    let held = app.db.pool().acquire().await.unwrap();
+    let started = Instant::now();
+    let resp = send(&app.router, get("/api/tags")).await;
+    let waited = started.elapsed();
+    resp.assert_envelope(503, "service", "is temporarily unavailable");
+    assert!(
+        waited >= Duration::from_millis(250) && waited < Duration::from_secs(2),
+        "{waited:?}"
+    );
+    let ready = send(&app.router, get("/readyz")).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    drop(held);
+    assert_eq!(
+        send(&app.router, get("/api/tags")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app.router, get("/readyz")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_gets_a_503_envelope() {
+    // The pool would wait 10 s; the request timeout (1 s) answers first.
+    let app = sqlite_app(&[
+        ("CONDUIT_DB_MAX_CONNECTIONS", "1"),
+        ("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "10000"),
+        ("CONDUIT_REQUEST_TIMEOUT_SECS", "1"),
+    ])
+    .await;
+    let _held = app.db.pool().acquire().await.unwrap();
+    let started = Instant::now();
+    let resp = send(&app.router, get("/api/tags")).await;
+    let waited = started.elapsed();
+    resp.assert_envelope(503, "request", "timed out");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request ids and logs
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn request_ids_are_kept_generated_and_returned() {
+    let app = sqlite_app(&[]).await;
+    let resp = send(
+        &app.router,
+        Request::builder()
+            .uri("/api/tags")
+            .header("x-request-id", "client-id-42")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(resp.header("x-request-id"), "client-id-42");
+
+    let resp = send(&app.router, get("/api/tags")).await;
+    let generated = resp.header("x-request-id");
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+    let other = send(&app.router, get("/api/tags")).await;
+    assert_ne!(other.header("x-request-id"), generated);
+
+    // A value fit for log injection is replaced.
+    let resp = send(
+        &app.router,
+        Request::builder()
+            .uri("/healthz")
+            .header("x-request-id", "a b\"}{")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(resp.header("x-request-id").len(), 36);
+    let long = "x".repeat(200);
+    let resp = send(
+        &app.router,
+        Request::builder()
+            .uri("/healthz")
+            .header("x-request-id", long.as_str())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(resp.header("x-request-id").len(), 36);
+}
+
+/// Every log line of a request carries its id; one line per request tells method, route
+/// template, status and latency; no token or cookie reaches the log.
+#[tokio::test(flavor = "current_thread")]
+async fn every_log_line_of_a_request_has_its_id() {
+    let app = sqlite_app(&[
+        ("CONDUIT_DB_MAX_CONNECTIONS", "1"),
+        ("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "200"),
+    ])
+    .await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let token = "Token eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.c2lnbmF0dXJl";
+    let with_secrets = Request::builder()
+        .uri("/api/user")
+        .header("x-request-id", "secrets-789")
+        .header(header::AUTHORIZATION, token)
+        .header(header::COOKIE, "conduit_session=secret-session-value")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&app.router, with_secrets).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let held = app.db.pool().acquire().await.unwrap();
+    // The pool is exhausted: the domain logs a warning inside the request, then the access line.
+    let request = Request::builder()
+        .uri("/api/articles/some-article-slug")
+        .header("x-request-id", "trace-me-123")
+        .header(header::COOKIE, "conduit_session=secret-session-value")
+        .body(Body::empty())
+        .unwrap();
+    let resp = send(&app.router, request).await;
+    assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE);
+    drop(held);
+    send(
+        &app.router,
+        Request::builder()
+            .uri("/healthz")
+            .header("x-request-id", "other-456")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    // The request span, wherever it is in the line's span list.
+    let request_span = |line: &Value| -> Option<Value> {
+        line["spans"]
+            .as_array()?
+            .iter()
+            .find(|s| s["name"] == "request")
+            .cloned()
+    };
+    let of_request: Vec<&Value> = lines
+        .iter()
+        .filter(|l| request_span(l).is_some_and(|s| s["request_id"] == "trace-me-123"))
+        .collect();
+    assert!(
+        of_request.len() >= 2,
+        "the domain's warning and the access line: {text}"
+    );
+    assert!(
+        of_request
+            .iter()
+            .any(|l| l["message"] == "database unavailable"),
+        "{text}"
+    );
+    let access: Vec<&&Value> = of_request
+        .iter()
+        .filter(|l| l["message"] == "request")
+        .collect();
+    assert_eq!(access.len(), 1, "one access line per request: {text}");
+    let access = access[0];
+    assert_eq!(access["status"], 503);
+    let span = request_span(access).unwrap();
+    assert_eq!(span["method"], "GET");
+    assert_eq!(span["route"], "/api/articles/{slug}");
+    assert!(access["latency_ms"].as_f64().is_some(), "{access}");
+    // Lines logged inside some request all name it.
+    for line in &lines {
+        if line.get("spans").is_some() {
+            assert!(
+                request_span(line).is_some_and(|s| s["request_id"].is_string()),
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        lines.iter().any(|l| request_span(l)
+            .is_some_and(|s| s["request_id"] == "other-456" && s["route"] == "/healthz")),
+        "{text}"
+    );
+    assert!(
+        !text.contains("c2VjcmV0LXRva2Vu") && !text.contains("secret-session-value"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+#[tokio::test]
+async fn metrics_after_traffic() {
+    let app = sqlite_app(&[]).await;
+    send(&app.router, get("/api/tags")).await;
+    send(&app.router, get("/api/articles/a-raw-slug-never-a-label")).await;
+    send(&app.router, get("/api/profiles/someone-raw")).await;
+    let resp = send(&app.router, get("/metrics")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert!(resp.header(header::CONTENT_TYPE).starts_with("text/plain"));
+    let text = resp.text();
+    for expected in [
+        r#"http_requests_total{method="GET",route="/api/tags",status="2xx"}"#,
+        r#"http_requests_total{method="GET",route="/api/articles/{slug}",status="4xx"}"#,
+        r#"http_requests_total{method="GET",route="/api/profiles/{username}",status="4xx"}"#,
+        r#"http_request_duration_seconds_bucket{method="GET",route="/api/tags",status="2xx",le="0.005"}"#,
+        r#"http_request_duration_seconds_count{method="GET",route="/api/tags",status="2xx"}"#,
+        "# TYPE http_request_duration_seconds histogram",
+        "# TYPE http_requests_in_flight gauge",
+        "http_requests_in_flight ",
+        "db_pool_connections ",
+        "db_pool_idle_connections ",
+        "db_pool_max_connections 10",
+        "# TYPE db_pool_acquire_duration_seconds histogram",
+        &format!(
+            r#"conduit_build_info{{version="{}"}} 1"#,
+            env!("CARGO_PKG_VERSION")
+        ),
+    ] {
+        assert!(text.contains(expected), "{expected} in\n{text}");
+    }
+    assert!(
+        !text.contains("a-raw-slug-never-a-label") && !text.contains("someone-raw"),
+        "raw paths are no labels"
+    );
+    // Counters grow with traffic.
+    let count = |text: &str| -> u64 {
+        text.lines()
+            .find(|l| {
+                l.starts_with(r#"http_requests_total{method="GET",route="/api/tags",status="2xx"}"#)
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = count(&text);
+    send(&app.router, get("/api/tags")).await;
+    send(&app.router, get("/api/tags")).await;
+    let after = count(&send(&app.router, get("/metrics")).await.text());
+    assert!(after >= before + 2, "{before} -> {after}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security headers, caching, compression
+
+fn site_with_pkg(dir: &Path, hash_files: bool) -> LeptosOptions {
+    let site = dir.join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(
+        site.join("pkg/conduit.js"),
+        "export function hydrate() { return 'hydrated'; }\n".repeat(50),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("pkg/conduit.css"),
+        "body { color: #333; margin: 0 auto; }\n".repeat(50),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("favicon.svg"),
+        "<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+    )
+    .unwrap();
+    LeptosOptions::builder()
+        .output_name("conduit")
+        .site_root(site.display().to_string())
+        .hash_files(hash_files)
+        .build()
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_nonce_for_hydration() {
+    let app = sqlite_app(&[]).await;
+    for uri in ["/", "/login", "/no-such-page"] {
+        let resp = send(&app.router, get(uri)).await;
+        assert!(
+            resp.header(header::CONTENT_TYPE).starts_with("text/html"),
+            "{uri}: {resp:?}"
+        );
+        let csp = resp.header(header::CONTENT_SECURITY_POLICY).to_string();
+        for directive in [
+            "default-src 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "style-src 'self'",
+        ] {
+            assert!(csp.contains(directive), "{uri}: {directive} in {csp}");
+        }
+        assert!(
+            !csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce in the CSP");
+        assert!(nonce.len() >= 16, "{nonce}");
+        // Every script of the page carries the response's nonce.
+        let html = resp.text();
+        let scripts: Vec<&str> = html
+            .match_indices("<script")
+            .map(|(i, _)| &html[i..i + html[i..].find('>').unwrap()])
+            .collect();
+        assert!(!scripts.is_empty(), "{uri}: the hydration script");
+        for script in scripts {
+            assert!(
+                script.contains(&format!("nonce=\"{nonce}\"")),
+                "{uri}: {script} lacks nonce {nonce}"
+            );
+        }
+        assert_eq!(resp.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(
+            resp.header(header::REFERRER_POLICY),
+            "strict-origin-when-cross-origin"
+        );
+        assert_eq!(resp.header(header::X_FRAME_OPTIONS), "DENY");
+        assert_eq!(
+            resp.header(header::CACHE_CONTROL),
+            "no-store",
+            "{uri}: pages depend on the user"
+        );
+        assert_eq!(
+            resp.header(header::STRICT_TRANSPORT_SECURITY),
+            "",
+            "no HSTS in development"
+        );
+    }
+    // A fresh nonce for every response.
+    let a = send(&app.router, get("/")).await;
+    let b = send(&app.router, get("/")).await;
+    assert_ne!(
+        a.header(header::CONTENT_SECURITY_POLICY),
+        b.header(header::CONTENT_SECURITY_POLICY)
+    );
+    // The API's answers are not cached either.
+    assert_eq!(
+        send(&app.router, get("/api/tags"))
+            .await
+            .header(header::CACHE_CONTROL),
+        "no-store"
+    );
+}
+
+#[tokio::test]
+async fn production_adds_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = config_in(dir.path(), &[]);
+    let db = Db::connect(&sqlite.database_url, &sqlite.pool)
+        .await
+        .unwrap();
+    // A production configuration (its PostgreSQL is never contacted: the state uses SQLite).
+    let config = config_in(
+        dir.path(),
+        &[
+            ("CONDUIT_ENV", "production"),
+            (
+                "DATABASE_URL",
+                "postgres://app@db.internal/conduit?sslmode=verify-full",
+            ),
+        ],
+    );
+    let state = server::state(
+        &config,
+        db,
+        LeptosOptions::builder().output_name("conduit").build(),
+    );
+    let router = server::router(&config, state);
+    let resp = send(&router, get("/api/tags")).await;
+    assert_eq!(
+        resp.header(header::STRICT_TRANSPORT_SECURITY),
+        "max-age=63072000; includeSubDomains"
+    );
+    assert!(
+        !resp
+            .header(header::CONTENT_SECURITY_POLICY)
+            .contains("ws://"),
+        "no live-reload socket in production"
+    );
+}
+
+#[tokio::test]
+async fn static_assets_are_cached_by_whether_their_names_are_hashed() {
+    for (hash_files, expected) in [
+        (false, "public, max-age=300, must-revalidate"),
+        (true, "public, max-age=31536000, immutable"),
+    ] {
+        let app = app_with(&[], |dir| site_with_pkg(dir, hash_files)).await;
+        let resp = send(&app.router, get("/pkg/conduit.js")).await;
+        assert_eq!(resp.status, StatusCode::OK, "{resp:?}");
+        assert_eq!(resp.header(header::CACHE_CONTROL), expected);
+        let resp = send(&app.router, get("/favicon.svg")).await;
+        assert_eq!(resp.status, StatusCode::OK);
+        assert_eq!(resp.header(header::CACHE_CONTROL), "public, max-age=3600");
+        assert_eq!(resp.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    }
+}
+
+#[tokio::test]
+async fn responses_are_compressed_with_brotli_or_gzip() {
+    let app = app_with(&[], |dir| site_with_pkg(dir, false)).await;
+    for (accept, expected) in [
+        ("br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=1.0, gzip;q=0.5", "br"),
+        ("identity", ""),
+    ] {
+        for uri in ["/pkg/conduit.js", "/pkg/conduit.css", "/"] {
+            let request = Request::builder()
+                .uri(uri)
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .unwrap();
+            let resp = send(&app.router, request).await;
+            assert_eq!(resp.status, StatusCode::OK, "{uri}");
+            assert_eq!(
+                resp.header(header::CONTENT_ENCODING),
+                expected,
+                "{uri} with {accept}"
+            );
+        }
+    }
+    let request = Request::builder()
+        .uri("/pkg/conduit.js")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let resp = send(&app.router, request).await;
+    assert!(
+        resp.body.len() < 2000,
+        "compressed: {} bytes",
+        resp.body.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+
+#[tokio::test]
+async fn bodies_over_the_limit_get_413_in_the_envelope() {
+    let app = sqlite_app(&[("CONDUIT_BODY_LIMIT_BYTES", "1024")]).await;
+    let big = format!(
+        r#"{{"user":{{"username":"{}","email":"a@b.c","password":"password123"}}}}"#,
+        "x".repeat(4096)
+    );
+    // The API (its own limit, the same value) and the server functions answer alike.
+    send(&app.router, post_json("/api/users", &big))
+        .await
+        .assert_envelope(413, "body", "is too large");
+    let form = Request::builder()
+        .method(Method::POST)
+        .uri("/rpc/register123")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, big.len().to_string())
+        .body(Body::from(big.clone()))
+        .unwrap();
+    send(&app.router, form)
+        .await
+        .assert_envelope(413, "body", "is too large");
+    // Under the limit all is well.
+    assert_eq!(
+        send(&app.router, post_json("/api/users", &registration("small")))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+}
+
+fn from_ip(mut request: Request<Body>, ip: [u8; 4]) -> Request<Body> {
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((ip, 50000))));
+    request
+}
+
+#[tokio::test]
+async fn sign_in_and_sign_up_are_rate_limited_per_client() {
+    let app = sqlite_app(&[
+        ("CONDUIT_AUTH_RATE_PER_MINUTE", "1"),
+        ("CONDUIT_AUTH_RATE_BURST", "3"),
+    ])
+    .await;
+    let login = r#"{"user":{"email":"nobody@example.com","password":"wrong-password"}}"#;
+    let a = [203, 0, 113, 7];
+    assert_eq!(
+        send(
+            &app.router,
+            from_ip(post_json("/api/users", &registration("limited")), a)
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        send(
+            &app.router,
+            from_ip(post_json("/api/users/login", login), a)
+        )
+        .await
+        .status
+        .as_u16(),
+        401
+    );
+    assert_eq!(
+        send(
+            &app.router,
+            from_ip(post_json("/api/users/login", login), a)
+        )
+        .await
+        .status
+        .as_u16(),
+        401
+    );
+    let refused = send(
+        &app.router,
+        from_ip(post_json("/api/users/login", login), a),
+    )
+    .await;
+    refused.assert_envelope(429, "request", "too many attempts, try again later");
+    let retry: u64 = refused
+        .header(header::RETRY_AFTER)
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    // The server functions share the limit (their URLs end in a hash).
+    let form = Request::builder()
+        .method(Method::POST)
+        .uri("/rpc/login4242")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("email=a%40b.c&password=x"))
+        .unwrap();
+    assert_eq!(
+        send(&app.router, from_ip(form, a)).await.status.as_u16(),
+        429
+    );
+    // Other requests of the same client, and other clients, are not limited.
+    assert_eq!(
+        send(&app.router, from_ip(get("/api/tags"), a)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(
+            &app.router,
+            from_ip(post_json("/api/users/login", login), [198, 51, 100, 1])
+        )
+        .await
+        .status
+        .as_u16(),
+        401
+    );
+    let metrics = send(&app.router, get("/metrics")).await.text();
+    assert!(
+        metrics.contains(r#"http_rate_limited_total{route="/api/users/login"}"#),
+        "{metrics}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server binary: configuration errors and graceful shutdown
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn conduit(vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_conduit"));
+    command
+        .current_dir(workspace_root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+        .env("LEPTOS_OUTPUT_NAME", "conduit")
+        .env("RUST_LOG", "info,sqlx=warn");
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    command
+}
+
+#[test]
+fn configuration_errors_stop_the_start_naming_the_variable() {
+    for (vars, named) in [
+        (
+            vec![
+                ("CONDUIT_ENV", "production"),
+                ("CONDUIT_JWT_SECRET", SECRET),
+            ],
+            "DATABASE_URL",
+        ),
+        (
+            vec![
+                ("CONDUIT_ENV", "production"),
+                (
+                    "DATABASE_URL",
+                    "postgres://app@db/conduit?sslmode=verify-full",
+                ),
+            ],
+            "CONDUIT_JWT_SECRET",
+        ),
+        (
+            vec![
+                ("CONDUIT_ENV", "production"),
+                ("DATABASE_URL", "postgres://app@db/conduit"),
+                ("CONDUIT_JWT_SECRET", SECRET),
+            ],
+            "CONDUIT_DB_ALLOW_INSECURE",
+        ),
+        (
+            vec![("CONDUIT_LISTEN_ADDR", "nowhere")],
+            "CONDUIT_LISTEN_ADDR",
+        ),
+    ] {
+        let output = conduit(&vars).stdin(Stdio::null()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{vars:?}: {stderr}");
+        assert!(
+            stderr.contains("configuration error") && stderr.contains(named),
+            "{vars:?}: {stderr}"
+        );
+    }
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts the binary on SQLite in a temporary directory and waits until it is ready; returns
+    /// it and the start-to-ready time.
+    async fn start(extra: &[(&str, &str)]) -> (Server, Duration) {
+        let dir = tempfile::tempdir().unwrap();
+        let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let data_dir = dir.path().display().to_string();
+        let listen = addr.to_string();
+        let mut vars = vec![
+            ("CONDUIT_DATA_DIR", data_dir.as_str()),
+            ("CONDUIT_LISTEN_ADDR", listen.as_str()),
+        ];
+        vars.extend_from_slice(extra);
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let started = Instant::now();
+        let child = conduit(&vars)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child,
+            addr,
+            _dir: dir,
+        };
+        loop {
+            if let Ok(resp) = http(
+                addr,
+                "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            )
+            .await
+            {
+                if resp.status == 200 {
+                    break;
+                }
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server exited with {status}: {}", server.log());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "not ready in 60 s: {}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        (server, started.elapsed())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    async fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(
+                started.elapsed() < limit,
+                "still running after {limit:?}: {}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[derive(Debug)]
+struct RawResponse {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+fn parse_response(bytes: &[u8]) -> std::io::Result<RawResponse> {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other(format!("no response: {text:?}")))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line: {head:?}")))?;
+    Ok(RawResponse {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    })
+}
+
+/// One HTTP/1.1 exchange on a fresh connection (`Connection: close`).
+async fn http(addr: SocketAddr, request: &str) -> std::io::Result<RawResponse> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.write_all(request.as_bytes()).await?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await?;
+    parse_response(&bytes)
+}
+
+/// Signs up a user through the API and returns its token.
+async fn token_of(addr: SocketAddr, name: &str) -> String {
+    let body = registration(name);
+    let request = format!(
+        "POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let resp = http(addr, &request).await.unwrap();
+    assert_eq!(resp.status, 201, "{resp:?}");
+    let user: Value = serde_json::from_str(&resp.body).unwrap();
+    user["user"]["token"].as_str().unwrap().to_string()
+}
+
+/// Starts creating an article whose body arrives in two halves: the first now, the rest from
+/// `finish_request`. Sign-ups would do as well, but password hashing is slow in debug builds.
+async fn slow_request(addr: SocketAddr, token: &str, title: &str) -> (TcpStream, String) {
+    let body = format!(r#"{{"article":{{"title":"{title}","description":"d","body":"b"}}}}"#);
+    let head = format!(
+        "POST /api/articles HTTP/1.1\r\nHost: x\r\nAuthorization: Token {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let half = body.len() / 2;
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..half]).await.unwrap();
+    (stream, body[half..].to_string())
+}
+
+async fn finish_request(mut stream: TcpStream, rest: String) -> std::io::Result<RawResponse> {
+    stream.write_all(rest.as_bytes()).await?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await?;
+    parse_response(&bytes)
+}
+
+/// SIGTERM with requests in flight: readiness turns false at once while the server still
+/// serves for the delay, then the listener closes, every accepted request completes, exit 0.
+#[tokio::test]
+async fn sigterm_drains_in_flight_requests_and_exits_zero() {
+    let (mut server, ready_after) = Server::start(&[
+        ("CONDUIT_SHUTDOWN_DELAY_SECS", "1"),
+        ("CONDUIT_SHUTDOWN_TIMEOUT_SECS", "10"),
+    ])
+    .await;
+    eprintln!("start to ready: {ready_after:?}");
+    let addr = server.addr;
+    let token = token_of(addr, "writer").await;
+
+    // Requests in flight: their bodies are half sent.
+    let mut slow = Vec::new();
+    for i in 0..8 {
+        slow.push(slow_request(addr, &token, &format!("In flight {i}")).await);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let signalled = Instant::now();
+    server.signal("TERM");
+
+    // Readiness is false at once, while requests are still served (the delay).
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let ready = http(
+        addr,
+        "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!((ready.status, ready.body.as_str()), (503, "shutting down"));
+    // Concurrent load during the delay: every request gets its answer.
+    let load: Vec<_> = (0..20)
+        .map(|_| {
+            tokio::spawn(async move {
+                http(
+                    addr,
+                    "GET /api/tags HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                )
+                .await
+            })
+        })
+        .collect();
+    for request in load {
+        assert_eq!(request.await.unwrap().unwrap().status, 200);
+    }
+
+    // After the delay the listener is closed: new connections are refused...
+    tokio::time::sleep(Duration::from_millis(1200).saturating_sub(signalled.elapsed())).await;
+    let mut refused = false;
+    for _ in 0..50 {
+        if TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        refused,
+        "the listener still accepts after the delay: {}",
+        server.log()
+    );
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server waits for in-flight requests"
+    );
+
+    // ... and the requests accepted before all complete.
+    let finished: Vec<_> = slow
+        .into_iter()
+        .map(|(stream, rest)| tokio::spawn(finish_request(stream, rest)))
+        .collect();
+    for request in finished {
+        let resp = request
+            .await
+            .unwrap()
+            .expect("an in-flight request completes");
+        assert_eq!(resp.status, 201, "{resp:?}");
+        assert!(
+            resp.head.to_ascii_lowercase().contains("x-request-id:"),
+            "{resp:?}"
+        );
+    }
+    let code = server.wait_exit(Duration::from_secs(10)).await;
+    let took = signalled.elapsed();
+    eprintln!("SIGTERM to exit: {took:?}");
+    assert_eq!(code, Some(0), "{}", server.log());
+    let log = server.log();
+    assert!(
+        log.contains("shutdown requested") && log.contains("stopped"),
+        "{log}"
+    );
+}
+
+/// A request that outlives `CONDUIT_SHUTDOWN_TIMEOUT_SECS` does not hold the process: it exits
+/// (non-zero, since a request was cut off) soon after the deadline. SIGINT works like SIGTERM.
+#[tokio::test]
+async fn the_shutdown_deadline_bounds_the_wait() {
+    let (mut server, _) = Server::start(&[("CONDUIT_SHUTDOWN_TIMEOUT_SECS", "1")]).await;
+    // A sign-up whose body never completes.
+    let mut stuck = TcpStream::connect(server.addr).await.unwrap();
+    let head = "POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\":";
+    stuck.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let signalled = Instant::now();
+    server.signal("INT");
+    let code = server.wait_exit(Duration::from_secs(5)).await;
+    let took = signalled.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert_eq!(code, Some(1), "{}", server.log());
+    assert!(
+        server.log().contains("shutdown deadline passed"),
+        "{}",
+        server.log()
+    );
+}
+
+/// With nothing in flight, shutdown is immediate and clean.
+#[tokio::test]
+async fn an_idle_server_stops_at_once() {
+    let (mut server, _) = Server::start(&[]).await;
+    let resp = http(
+        server.addr,
+        "GET /api/tags HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status, 200);
+    let signalled = Instant::now();
+    server.signal("TERM");
+    assert_eq!(
+        server.wait_exit(Duration::from_secs(5)).await,
+        Some(0),
+        "{}",
+        server.log()
+    );
+    assert!(
+        signalled.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        signalled.elapsed()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: outages and TLS
+
+fn postgres_admin_url() -> String {
+    std::env::var("CONDUIT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_POSTGRES_URL.into())
+}
+
+/// An administrative connection, or `None` (with a warning) when PostgreSQL is not reachable and
+/// not required.
+async fn postgres_admin() -> Option<AnyConnection> {
+    sqlx::any::install_default_drivers();
+    match AnyConnection::connect(&postgres_admin_url()).await {
+        Ok(conn) => Some(conn),
+        Err(err) if std::env::var("CONDUIT_REQUIRE_POSTGRES").is_ok_and(|v| v.trim() == "1") => {
+            panic!("PostgreSQL is required (CONDUIT_REQUIRE_POSTGRES=1) but not reachable: {err}")
+        }
+        Err(err) => {
+            eprintln!("WARNING: PostgreSQL not reachable ({err}); skipping this test");
+            None
+        }
+    }
+}
+
+/// `host:port` of a postgres URL.
+fn host_port(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("127.0.0.1:5432");
+    if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:5432")
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can stop (connections refused, open ones
+/// cut), partition (connections accepted and never answered, open ones frozen) and restart on
+/// the same port: what the server sees when its database goes away and comes back.
+struct Proxy {
+    addr: SocketAddr,
+    upstream: String,
+    mode: Arc<tokio::sync::watch::Sender<Mode>>,
+    acceptor: Option<tokio::task::JoinHandle<()>>,
+    connections: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Up,
+    Partitioned,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut proxy = Proxy {
+            addr,
+            upstream,
+            mode: Arc::new(tokio::sync::watch::channel(Mode::Up).0),
+            acceptor: None,
+            connections: Arc::default(),
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let (upstream, mode, connections) = (
+            self.upstream.clone(),
+            self.mode.clone(),
+            self.connections.clone(),
+        );
+        self.acceptor = Some(tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let mut mode = mode.subscribe();
+                let task = tokio::spawn(async move {
+                    if *mode.borrow() == Mode::Up {
+                        let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => return,
+                            _ = mode.wait_for(|m| *m == Mode::Partitioned) => {}
+                        }
+                        // Frozen: both sockets stay open, nothing moves.
+                        std::future::pending::<()>().await;
+                        drop(outbound);
+                    } else {
+                        std::future::pending::<()>().await;
+                    }
+                    drop(inbound);
+                });
+                connections.lock().unwrap().push(task);
+            }
+        }));
+    }
+
+    fn cut_connections(&self) {
+        for task in self.connections.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+
+    /// The database is down: the port refuses connections and open ones are closed.
+    async fn stop(&mut self) {
+        if let Some(acceptor) = self.acceptor.take() {
+            acceptor.abort();
+            let _ = acceptor.await;
+        }
+        self.cut_connections();
+    }
+
+    /// The network is partitioned: connections hang.
+    fn partition(&self) {
+        self.mode.send_replace(Mode::Partitioned);
+    }
+
+    /// The database is back on the same address.
+    async fn restart(&mut self) {
+        self.stop().await;
+        self.mode.send_replace(Mode::Up);
+        let mut listener = None;
+        for _ in 0..50 {
+            if let Ok(l) = TcpListener::bind(self.addr).await {
+                listener = Some(l);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.serve(listener.expect("rebind the proxy port"));
+    }
+}
+
+async fn timed(router: &Router, uri: &str) -> (Resp, Duration) {
+    let started = Instant::now();
+    let resp = send(router, get(uri)).await;
+    (resp, started.elapsed())
+}
+
+/// The database goes away (stopped, then partitioned) and comes back: requests that need it get
+/// a 503 within seconds, readiness fails within seconds, liveness holds, and the service
+/// resumes by itself.
+#[tokio::test]
+async fn database_outage_gives_quick_503s_and_the_service_resumes() {
+    let Some(mut admin) = postgres_admin().await else {
+        return;
+    };
+    let name = format!(
+        "conduit_runtime_{}_{}",
+        std::process::id(),
+        Instant::now().elapsed().subsec_nanos()
+    );
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+
+    let admin_url = postgres_admin_url();
+    let mut proxy = Proxy::start(host_port(&admin_url)).await;
+    let user = admin_url
+        .split_once("://")
+        .and_then(|(_, r)| r.rsplit_once('@'))
+        .map_or("postgres", |(u, _)| u)
+        .to_string();
+    let url = format!("postgres://{user}@{}/{name}?sslmode=disable", proxy.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(
+        dir.path(),
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "1500"),
+            ("CONDUIT_DB_MAX_CONNECTIONS", "4"),
+        ],
+    );
+    let db = Db::connect(&config.database_url, &config.pool)
+        .await
+        .expect("connect through the proxy");
+    let state = server::state(
+        &config,
+        db.clone(),
+        LeptosOptions::builder().output_name("conduit").build(),
+    );
+    let router = server::router(&config, state);
+
+    let outcome = tokio::spawn({
+        let router = router.clone();
+        async move {
+            assert_eq!(
+                send(&router, post_json("/api/users", &registration("before")))
+                    .await
+                    .status,
+                StatusCode::CREATED
+            );
+            assert_eq!(send(&router, get("/readyz")).await.status, StatusCode::OK);
+
+            for outage in ["stopped", "partitioned"] {
+                if outage == "stopped" {
+                    proxy.stop().await;
+                } else {
+                    proxy.restart().await;
+                    proxy.partition();
+                }
+                for uri in ["/api/tags", "/api/articles", "/api/profiles/before"] {
+                    let (resp, took) = timed(&router, uri).await;
+                    eprintln!("{outage}: GET {uri} -> {} in {took:?}", resp.status);
+                    resp.assert_envelope(503, "service", "is temporarily unavailable");
+                    assert!(
+                        took < Duration::from_secs(3),
+                        "{outage}: {uri} took {took:?}"
+                    );
+                }
+                let started = Instant::now();
+                let resp = send(
+                    &router,
+                    post_json(
+                        "/api/users/login",
+                        r#"{"user":{"email":"before@example.com","password":"password123"}}"#,
+                    ),
+                )
+                .await;
+                assert_eq!(resp.status.as_u16(), 503, "{outage}: {resp:?}");
+                assert!(started.elapsed() < Duration::from_secs(3));
+                let (ready, took) = timed(&router, "/readyz").await;
+                eprintln!("{outage}: GET /readyz -> {} in {took:?}", ready.status);
+                assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{outage}");
+                assert!(
+                    took < Duration::from_secs(3),
+                    "{outage}: readiness took {took:?}"
+                );
+                let (live, took) = timed(&router, "/healthz").await;
+                assert_eq!(live.status, StatusCode::OK, "{outage}: liveness holds");
+                assert!(took < Duration::from_millis(500));
+            }
+
+            // The database returns: no restart, the next requests succeed.
+            proxy.restart().await;
+            let back = Instant::now();
+            loop {
+                let resp = send(&router, get("/api/profiles/before")).await;
+                if resp.status == StatusCode::OK {
+                    break;
+                }
+                assert!(
+                    back.elapsed() < Duration::from_secs(10),
+                    "not back after 10 s: {resp:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            eprintln!("recovered {:?} after the database returned", back.elapsed());
+            assert_eq!(send(&router, get("/readyz")).await.status, StatusCode::OK);
+            assert_eq!(
+                send(&router, post_json("/api/users", &registration("after")))
+                    .await
+                    .status,
+                StatusCode::CREATED
+            );
+            proxy.stop().await;
+        }
+    })
+    .await;
+
+    db.pool().close().await;
+    let _ = admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await;
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// `sslmode=verify-full&sslrootcert=...` is honoured by the `Any` driver the server uses: with the
+/// server's CA the connection is encrypted; with a host name the certificate does not name, or
+/// without the CA, it is refused. Uses the local server's certificate (Debian's snake-oil
+/// certificate, issued to `localhost`) when PostgreSQL runs with `ssl = on`.
+#[tokio::test]
+async fn postgres_tls_verifies_the_server_certificate() {
+    let Some(mut admin) = postgres_admin().await else {
+        return;
+    };
+    let ssl: String = sqlx::query_scalar("SELECT setting FROM pg_settings WHERE name = 'ssl'")
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    let cert: String =
+        sqlx::query_scalar("SELECT setting FROM pg_settings WHERE name = 'ssl_cert_file'")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    let ca = Path::new(&cert);
+    let port = host_port(&postgres_admin_url())
+        .rsplit_once(':')
+        .map(|(_, p)| p.to_string())
+        .unwrap();
+    if ssl != "on" || !ca.is_file() || !host_port(&postgres_admin_url()).starts_with("127.0.0.1") {
+        eprintln!("WARNING: the local PostgreSQL has no readable TLS certificate (ssl={ssl}, {cert}); skipping");
+        return;
+    }
+    let url =
+        |host: &str, query: &str| format!("postgres://postgres@{host}:{port}/postgres?{query}");
+    let verified = url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={cert}"),
+    );
+    let mut conn = AnyConnection::connect(&verified)
+        .await
+        .expect("verify-full with the server's CA");
+    let encrypted: i32 = sqlx::query_scalar(
+        "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(encrypted, 1, "the connection is encrypted");
+    conn.close().await.unwrap();
+    // The same through the server's pool and its production configuration check.
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(
+        dir.path(),
+        &[
+            ("CONDUIT_ENV", "production"),
+            ("DATABASE_URL", verified.as_str()),
+        ],
+    );
+    assert!(config.is_production());
+
+    for (bad, why) in [
+        (
+            url(
+                "127.0.0.1",
+                &format!("sslmode=verify-full&sslrootcert={cert}"),
+            ),
+            "the certificate does not name 127.0.0.1",
+        ),
+        (
+            url("localhost", "sslmode=verify-full"),
+            "the public roots do not include this CA",
+        ),
+    ] {
+        let err = AnyConnection::connect(&bad).await.expect_err(why);
+        eprintln!("refused as expected ({why}): {err}");
+    }
+    // verify-ca checks the chain but not the name.
+    AnyConnection::connect(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={cert}"),
+    ))
+    .await
+    .expect("verify-ca")
+    .close()
+    .await
+    .unwrap();
+}
