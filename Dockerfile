@@ -1,0 +1,94 @@
+# syntax=docker/dockerfile:1
+#
+# Conduit's production image: `cargo leptos build --release` in a Rust builder, then the server
+# binary and the site assets on distroless `cc` (glibc, libgcc, CA certificates; no shell, no
+# package manager), running as the fixed non-root user 65532.
+#
+#   docker build -t conduit .
+#   docker run --read-only -p 8080:8080 -v conduit-data:/data conduit             # SQLite
+#   docker run --read-only -p 8080:8080 -e CONDUIT_ENV=production \
+#     -e DATABASE_URL='postgres://...?sslmode=verify-full&sslrootcert=/etc/rds/global-bundle.pem' \
+#     -e CONDUIT_JWT_SECRET=... conduit
+#
+# Both bases are build arguments, so an offline builder can pass locally made images (e.g. a
+# debootstrap'd Debian with Rust for BUILDER_IMAGE).
+#
+# No HEALTHCHECK: it would need a shell or an HTTP client inside the image, and there is none.
+# Kubernetes probes `/healthz` (liveness, startup) and `/readyz` (readiness) over HTTP instead;
+# see deploy/k8s/apps/production/conduit/deployment.yaml.
+
+ARG BUILDER_IMAGE=rust:1-bookworm
+ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
+
+# ---------------------------------------------------------------------------------------------
+# Tools: the WASM target, cargo-chef, cargo-leptos, wasm-bindgen-cli at the Cargo.lock version,
+# and wasm-opt from npm's binaryen (Debian's older binaryen breaks the WASM). A layer of its own,
+# rebuilt only when Cargo.lock or tools/ change.
+FROM ${BUILDER_IMAGE} AS tools
+ARG CARGO_LEPTOS_VERSION=0.3.11
+ARG CARGO_CHEF_VERSION=0.1.78
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+RUN rustup target add wasm32-unknown-unknown \
+ && cargo install --locked cargo-chef --version "${CARGO_CHEF_VERSION}" \
+ && cargo install --locked cargo-leptos --version "${CARGO_LEPTOS_VERSION}" \
+ && rm -rf "${CARGO_HOME:-/usr/local/cargo}/registry"
+WORKDIR /tools
+COPY tools/package.json tools/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+ENV PATH="/tools/node_modules/.bin:${PATH}"
+COPY Cargo.lock /tmp/Cargo.lock
+# wasm-bindgen-cli must match the wasm-bindgen library exactly; Cargo.lock is the truth.
+RUN version="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' /tmp/Cargo.lock)" \
+ && test -n "${version}" \
+ && cargo install --locked wasm-bindgen-cli --version "${version}" \
+ && rm -rf "${CARGO_HOME:-/usr/local/cargo}/registry"
+
+# ---------------------------------------------------------------------------------------------
+# The dependency recipe: changes only when a Cargo.toml or Cargo.lock does.
+FROM tools AS planner
+WORKDIR /build
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+# ---------------------------------------------------------------------------------------------
+FROM tools AS builder
+WORKDIR /build
+# Release binaries without symbols (the root Cargo.toml's profile stays as it is for developers).
+ENV CARGO_PROFILE_RELEASE_STRIP=symbols \
+    CARGO_TERM_COLOR=never
+COPY --from=planner /build/recipe.json recipe.json
+# Dependencies of the server (native, release) and of the browser bundle (wasm32, the
+# wasm-release profile, in cargo-leptos' target/front), cached in their own layers.
+RUN cargo chef cook --release --no-default-features --package server --recipe-path recipe.json
+# hadolint ignore=DL3059
+RUN cargo chef cook --profile wasm-release --target wasm32-unknown-unknown --target-dir target/front \
+      --no-default-features --package frontend --recipe-path recipe.json
+COPY . .
+RUN cargo leptos build --release \
+ && install -d -o 65532 -g 65532 /data
+
+# ---------------------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
+LABEL org.opencontainers.image.title="Conduit" \
+      org.opencontainers.image.description="RealWorld Conduit: Leptos SSR + axum" \
+      org.opencontainers.image.licenses="MIT"
+WORKDIR /app
+COPY --from=builder /build/target/release/conduit /app/conduit
+COPY --from=builder /build/target/site /app/site
+# The SQLite default writes here; mount a volume (the root filesystem may be read-only).
+COPY --from=builder --chown=65532:65532 /data /data
+ENV LEPTOS_SITE_ROOT=/app/site \
+    LEPTOS_SITE_PKG_DIR=pkg \
+    LEPTOS_ENV=PROD \
+    CONDUIT_LISTEN_ADDR=0.0.0.0:8080 \
+    CONDUIT_DATA_DIR=/data
+USER 65532:65532
+VOLUME ["/data"]
+EXPOSE 8080
+# SIGTERM starts the graceful shutdown (readiness false, drain, exit 0).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/app/conduit"]
