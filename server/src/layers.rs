@@ -136,6 +136,7 @@ fn route_of(request: &Request) -> String {
 /// Counts a request in flight until dropped; a request dropped before its response (the client
 /// went away, or the server shut down) is logged and counted as 499.
 struct InFlight {
+    span: tracing::Span,
     started: Instant,
     method: &'static str,
     route: String,
@@ -143,9 +144,10 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn new(method: &'static str, route: String) -> Self {
+    fn new(span: tracing::Span, method: &'static str, route: String) -> Self {
         ::metrics::gauge!(metrics::IN_FLIGHT).increment(1.0);
         InFlight {
+            span,
             started: Instant::now(),
             method,
             route,
@@ -172,13 +174,19 @@ impl Drop for InFlight {
         ::metrics::gauge!(metrics::IN_FLIGHT).decrement(1.0);
         if !self.done {
             let latency = self.finish(499);
+            let _entered = self.span.enter();
             tracing::info!(
                 status = 499,
-                latency_ms = latency.as_secs_f64() * 1000.0,
+                latency_ms = millis(latency),
                 "request abandoned before its response"
             );
         }
     }
+}
+
+/// Milliseconds with microsecond precision, for logs.
+fn millis(latency: Duration) -> f64 {
+    (latency.as_secs_f64() * 1e6).round() / 1e3
 }
 
 async fn observe(request: Request, next: Next) -> Response {
@@ -193,13 +201,11 @@ async fn observe(request: Request, next: Next) -> Response {
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
     let path = request.uri().path().to_string();
-    let mut in_flight = InFlight::new(method, route);
-    let guard_span = span.clone();
-    let response = next.run(request).instrument(span).await;
+    let mut in_flight = InFlight::new(span.clone(), method, route);
+    let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
-    let latency = in_flight.finish(status);
-    let _entered = guard_span.enter();
-    let latency_ms = (latency.as_secs_f64() * 1e6).round() / 1e3;
+    let latency_ms = millis(in_flight.finish(status));
+    let _entered = span.enter();
     if status >= 500 {
         tracing::warn!(status, latency_ms, path = %path, "request");
     } else {

@@ -346,6 +346,17 @@ async fn every_log_line_of_a_request_has_its_id() {
         .unwrap();
     let resp = send(&app.router, request).await;
     assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE);
+    // A client that gives up before the answer: still one line, in the request's span.
+    let abandoned = Request::builder()
+        .uri("/api/tags")
+        .header("x-request-id", "abandoned-1")
+        .body(Body::empty())
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), send(&app.router, abandoned))
+            .await
+            .is_err()
+    );
     drop(held);
     send(
         &app.router,
@@ -407,6 +418,21 @@ async fn every_log_line_of_a_request_has_its_id() {
     assert!(
         lines.iter().any(|l| request_span(l)
             .is_some_and(|s| s["request_id"] == "other-456" && s["route"] == "/healthz")),
+        "{text}"
+    );
+    // The request with a token and a cookie was logged, without them.
+    assert!(
+        lines
+            .iter()
+            .any(|l| request_span(l).is_some_and(|s| s["request_id"] == "secrets-789")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "request abandoned before its response"
+                && l["status"] == 499
+                && request_span(l).is_some_and(|s| s["request_id"] == "abandoned-1")),
         "{text}"
     );
     assert!(
