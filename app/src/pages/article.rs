@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
 
 use crate::components::article_list::{
-    profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite,
+    article_href, profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite,
 };
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::follow::{FollowButton, SetFollow};
@@ -242,7 +242,10 @@ fn Comments(
         }
         None => view! {
             <p>
-                <a href="/login">"Sign in"</a>" or "<a href="/register">"sign up"</a>" to add comments on this article."
+                <a href=format!("/login?next={}", article_href(&slug))>"Sign in"</a>
+                " or "
+                <a href="/register">"sign up"</a>
+                " to add comments on this article."
             </p>
         }
         .into_any(),

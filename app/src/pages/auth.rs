@@ -3,19 +3,31 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::session::use_session;
 
+/// Where to go after signing in: the local path in `next`, or home. Only paths on this site
+/// are followed, so a crafted link cannot send someone elsewhere.
+pub fn after_sign_in(next: &str) -> String {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if local {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
 #[server(prefix = "/rpc")]
-pub async fn login(email: String, password: String) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, next: String) -> Result<String, AppError> {
     use crate::domain::users;
     use crate::server_ctx::{redirect_plain_form, sign_in, state};
     let account = users::login(&state()?.db, Some(&email), Some(&password)).await?;
     sign_in(account.user_id()).await?;
-    redirect_plain_form("/");
-    Ok(())
+    let next = after_sign_in(&next);
+    redirect_plain_form(&next);
+    Ok(next)
 }
 
 #[server(prefix = "/rpc")]
@@ -33,18 +45,19 @@ pub async fn register(username: String, email: String, password: String) -> Resu
     Ok(())
 }
 
-/// After a successful sign-in or sign-up in the hydrated app: reload the session, go home.
+/// After a successful sign-in or sign-up in the hydrated app: reload the session and go where
+/// `to` says for the action's result.
 pub fn on_signed_in<T: Clone + Send + Sync + 'static>(
     value: impl Into<Signal<Option<Result<T, AppError>>>>,
-    to: &'static str,
+    to: fn(&T) -> String,
 ) {
     let value = value.into();
     let session = use_session();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if matches!(value.get(), Some(Ok(_))) {
+        if let Some(Ok(result)) = value.get() {
             session.refresh();
-            navigate(to, Default::default());
+            navigate(&to(&result), Default::default());
         }
     });
 }
@@ -52,7 +65,9 @@ pub fn on_signed_in<T: Clone + Send + Sync + 'static>(
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
-    on_signed_in(action.value(), "/");
+    on_signed_in(action.value(), |next: &String| next.clone());
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     let pending = action.pending();
     view! {
         <Title text="Sign in" />
@@ -66,6 +81,7 @@ pub fn LoginPage() -> impl IntoView {
                         </p>
                         <ErrorMessages result=action.value() />
                         <ActionForm action>
+                            <input type="hidden" name="next" value=next />
                             <fieldset class="form-group">
                                 <label class="visually-hidden" for="login-email">"Email"</label>
                                 <input id="login-email" class="form-control form-control-lg" type="text" inputmode="email" name="email" placeholder="Email" autocomplete="email" />
@@ -88,7 +104,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
-    on_signed_in(action.value(), "/");
+    on_signed_in(action.value(), |_: &()| "/".to_string());
     let pending = action.pending();
     view! {
         <Title text="Sign up" />
@@ -122,5 +138,19 @@ pub fn RegisterPage() -> impl IntoView {
                 </div>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_sign_in;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(after_sign_in("/article/x"), "/article/x");
+        assert_eq!(after_sign_in(""), "/");
+        assert_eq!(after_sign_in("https://evil.example"), "/");
+        assert_eq!(after_sign_in("//evil.example"), "/");
+        assert_eq!(after_sign_in("/\\evil.example"), "/");
     }
 }
