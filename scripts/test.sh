@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, clippy on the server and the WASM builds, the Rust tests (the API
+# Runs every test: formatting, clippy on the server and the WASM builds, the offline checks of
+# the deploy tree, the Rust tests (the API
 # suite runs on SQLite and, when one answers, on PostgreSQL), then the Playwright suite in
 # Debian's chromium against a freshly built release server on an empty database.
 set -euo pipefail
@@ -17,6 +18,9 @@ cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p server --all-targets -- -D warnings
 step "clippy: browser (hydrate, wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "deploy tree: Terraform, Kubernetes manifests, workflows (offline checks)"
+bash deploy/validate.sh
 
 step "Rust tests"
 cargo test -p app --features ssr
