@@ -1,5 +1,6 @@
 pub mod article_list;
 pub mod error;
 pub mod follow;
+pub mod form;
 pub mod layout;
 pub mod session;

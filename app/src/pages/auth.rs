@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::error::{AppError, ErrorMessages};
+use crate::components::form::TextField;
 use crate::components::session::use_session;
 
 /// Where to go after signing in: the local path in `next`, or home. Only paths on this site
@@ -82,14 +83,8 @@ pub fn LoginPage() -> impl IntoView {
                         <ErrorMessages result=action.value() />
                         <ActionForm action>
                             <input type="hidden" name="next" value=next />
-                            <fieldset class="form-group">
-                                <label class="visually-hidden" for="login-email">"Email"</label>
-                                <input id="login-email" class="form-control form-control-lg" type="text" inputmode="email" name="email" placeholder="Email" autocomplete="email" />
-                            </fieldset>
-                            <fieldset class="form-group">
-                                <label class="visually-hidden" for="login-password">"Password"</label>
-                                <input id="login-password" class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="current-password" />
-                            </fieldset>
+                            <TextField id="login-email" name="email" label="Email" inputmode="email" autocomplete="email" />
+                            <TextField id="login-password" name="password" label="Password" kind="password" autocomplete="current-password" />
                             <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
                                 "Sign in"
                             </button>
@@ -118,18 +113,9 @@ pub fn RegisterPage() -> impl IntoView {
                         </p>
                         <ErrorMessages result=action.value() />
                         <ActionForm action>
-                            <fieldset class="form-group">
-                                <label class="visually-hidden" for="register-username">"Username"</label>
-                                <input id="register-username" class="form-control form-control-lg" type="text" name="username" placeholder="Username" autocomplete="username" />
-                            </fieldset>
-                            <fieldset class="form-group">
-                                <label class="visually-hidden" for="register-email">"Email"</label>
-                                <input id="register-email" class="form-control form-control-lg" type="text" inputmode="email" name="email" placeholder="Email" autocomplete="email" />
-                            </fieldset>
-                            <fieldset class="form-group">
-                                <label class="visually-hidden" for="register-password">"Password"</label>
-                                <input id="register-password" class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="new-password" />
-                            </fieldset>
+                            <TextField id="register-username" name="username" label="Username" autocomplete="username" />
+                            <TextField id="register-email" name="email" label="Email" inputmode="email" autocomplete="email" />
+                            <TextField id="register-password" name="password" label="Password" kind="password" autocomplete="new-password" />
                             <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
                                 "Sign up"
                             </button>

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::components::article_list::profile_href;
 use crate::components::error::{AppError, ErrorMessages};
+use crate::components::form::TextField;
 use crate::components::layout::SignInRedirect;
 use crate::components::session::use_session;
 
@@ -79,26 +80,14 @@ pub fn SettingsPage() -> impl IntoView {
                                     Ok(Some(user)) => view! {
                                         <ActionForm action=update>
                                             <fieldset>
-                                                <fieldset class="form-group">
-                                                    <label class="visually-hidden" for="settings-image">"URL of profile picture"</label>
-                                                    <input id="settings-image" class="form-control" type="text" name="image" placeholder="URL of profile picture" value=user.image.clone().unwrap_or_default() />
-                                                </fieldset>
-                                                <fieldset class="form-group">
-                                                    <label class="visually-hidden" for="settings-username">"Username"</label>
-                                                    <input id="settings-username" class="form-control form-control-lg" type="text" name="username" placeholder="Your Name" autocomplete="username" value=user.username.clone() />
-                                                </fieldset>
+                                                <TextField id="settings-image" name="image" label="URL of profile picture" autocomplete="photo" large=false value=user.image.clone().unwrap_or_default() />
+                                                <TextField id="settings-username" name="username" label="Username" placeholder="Your Name" autocomplete="username" value=user.username.clone() />
                                                 <fieldset class="form-group">
                                                     <label class="visually-hidden" for="settings-bio">"Bio"</label>
                                                     <textarea id="settings-bio" class="form-control form-control-lg" rows="8" name="bio" placeholder="Short bio about you">{user.bio.clone().unwrap_or_default()}</textarea>
                                                 </fieldset>
-                                                <fieldset class="form-group">
-                                                    <label class="visually-hidden" for="settings-email">"Email"</label>
-                                                    <input id="settings-email" class="form-control form-control-lg" type="text" inputmode="email" name="email" placeholder="Email" autocomplete="email" value=user.email.clone() />
-                                                </fieldset>
-                                                <fieldset class="form-group">
-                                                    <label class="visually-hidden" for="settings-password">"New Password"</label>
-                                                    <input id="settings-password" class="form-control form-control-lg" type="password" name="password" placeholder="New Password" autocomplete="new-password" />
-                                                </fieldset>
+                                                <TextField id="settings-email" name="email" label="Email" inputmode="email" autocomplete="email" value=user.email.clone() />
+                                                <TextField id="settings-password" name="password" label="New Password" kind="password" autocomplete="new-password" />
                                                 <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
                                                     "Update Settings"
                                                 </button>
