@@ -1,6 +1,7 @@
 //! Starts Conduit: reads the configuration, connects and migrates the database, serves HTTP, and
 //! shuts down gracefully on SIGTERM or Ctrl-C (see `server::shutdown`): exit status 0 when every
 //! in-flight request finished, 1 when the shutdown deadline cut some off, 2 for a bad configuration.
+//! `conduit seed` fills an empty database with benchmark data instead (see `server::seed`).
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -42,6 +43,24 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(database = %redact(&config.database_url), "database ready, migrations applied");
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("seed") => {
+            return match server::seed::command(&db, &args[1..]).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("conduit seed: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(other) => {
+            eprintln!("conduit: unknown command {other:?}; run without arguments to serve, or `conduit seed [--size small|large] [--seed N]`");
+            return ExitCode::from(2);
+        }
+    }
 
     let state = server::state(&config, db.clone(), leptos_options);
     let lifecycle = Lifecycle::default();

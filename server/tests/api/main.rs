@@ -9,5 +9,6 @@ mod comments;
 mod layers;
 mod openapi;
 mod profiles;
+mod seed;
 mod tags;
 mod users;

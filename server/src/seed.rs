@@ -1,0 +1,679 @@
+//! `conduit seed`: fills an empty database with a deterministic, realistic data set for
+//! benchmarks and demos. The same seed number and size give the same rows on SQLite and on
+//! PostgreSQL. Popularity is skewed on purpose (a few authors write and collect most of the
+//! articles, favorites and followers), because that is what makes list queries expensive.
+//!
+//! Rows are written straight into the tables in large multi-row statements inside one
+//! transaction: going through the domain would hash a password per user and take an hour for
+//! the large set. Every seeded user signs in with [`PASSWORD`].
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use app::domain::articles::slugify;
+use app::domain::auth::hash_password;
+use app::domain::Db;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+/// The password of every seeded user.
+pub const PASSWORD: &str = "conduit-bench";
+
+/// The two standard data sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// 100 users, 1,000 articles.
+    Small,
+    /// 10,000 users, 100,000 articles.
+    Large,
+}
+
+impl Size {
+    pub fn parse(text: &str) -> Option<Size> {
+        match text {
+            "small" => Some(Size::Small),
+            "large" => Some(Size::Large),
+            _ => None,
+        }
+    }
+
+    fn users(self) -> usize {
+        match self {
+            Size::Small => 100,
+            Size::Large => 10_000,
+        }
+    }
+
+    fn articles(self) -> usize {
+        match self {
+            Size::Small => 1_000,
+            Size::Large => 100_000,
+        }
+    }
+}
+
+/// What a seeding run wrote.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub users: usize,
+    pub follows: usize,
+    pub articles: usize,
+    pub article_tags: usize,
+    pub favorites: usize,
+    pub comments: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the database already has users; seed an empty database")]
+    NotEmpty,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("cannot hash the seed password: {0}")]
+    Hash(String),
+}
+
+/// Rows per INSERT statement: well under SQLite's and PostgreSQL's bind-parameter limits.
+const BATCH: usize = 1_000;
+/// The articles' timestamps end here (2026-01-01T00:00:00Z) so that a seed is reproducible.
+const EPOCH_END_MS: i64 = 1_767_225_600_000;
+/// Seeded articles are spread over the two years before `EPOCH_END_MS`.
+const SPAN_MS: i64 = 2 * 365 * 24 * 3600 * 1000;
+/// The first seeded user reads a feed of this many of the most popular authors.
+const READER_FOLLOWS: usize = 25;
+
+const TAGS: &[&str] = &[
+    "rust",
+    "webdev",
+    "programming",
+    "javascript",
+    "leptos",
+    "wasm",
+    "databases",
+    "sql",
+    "postgres",
+    "sqlite",
+    "devops",
+    "kubernetes",
+    "aws",
+    "security",
+    "testing",
+    "performance",
+    "design",
+    "ux",
+    "css",
+    "career",
+    "productivity",
+    "opensource",
+    "linux",
+    "networking",
+    "distributed",
+    "architecture",
+    "api",
+    "graphql",
+    "rest",
+    "mobile",
+    "ai",
+    "datascience",
+    "python",
+    "go",
+    "typescript",
+    "react",
+    "vue",
+    "svelte",
+    "cloud",
+    "startups",
+];
+
+const WORDS: &[&str] = &[
+    "the",
+    "server",
+    "renders",
+    "every",
+    "page",
+    "before",
+    "hydration",
+    "and",
+    "a",
+    "query",
+    "reads",
+    "only",
+    "what",
+    "it",
+    "needs",
+    "from",
+    "index",
+    "while",
+    "browser",
+    "keeps",
+    "state",
+    "in",
+    "signals",
+    "that",
+    "update",
+    "small",
+    "parts",
+    "of",
+    "view",
+    "when",
+    "data",
+    "changes",
+    "we",
+    "measured",
+    "latency",
+    "under",
+    "load",
+    "with",
+    "many",
+    "connections",
+    "cache",
+    "misses",
+    "cost",
+    "more",
+    "than",
+    "expected",
+    "so",
+    "design",
+    "matters",
+    "early",
+    "team",
+    "shipped",
+    "feature",
+    "behind",
+    "flag",
+    "rolled",
+    "out",
+    "slowly",
+    "watched",
+    "metrics",
+    "errors",
+    "stayed",
+    "flat",
+    "users",
+    "noticed",
+    "faster",
+    "pages",
+    "readers",
+    "write",
+    "comments",
+    "about",
+    "trade",
+    "offs",
+    "between",
+    "memory",
+    "throughput",
+    "simple",
+    "code",
+    "wins",
+    "most",
+    "days",
+    "types",
+    "catch",
+    "mistakes",
+    "compile",
+    "time",
+    "tests",
+    "prove",
+    "behaviour",
+    "deploys",
+    "are",
+    "boring",
+    "again",
+];
+
+const FIRST_NAMES: &[&str] = &[
+    "ada",
+    "alan",
+    "grace",
+    "linus",
+    "barbara",
+    "ken",
+    "margaret",
+    "dennis",
+    "frances",
+    "edsger",
+    "radia",
+    "donald",
+    "sophie",
+    "tim",
+    "hedy",
+    "john",
+    "katherine",
+    "niklaus",
+    "shafi",
+    "guido",
+];
+
+const LAST_NAMES: &[&str] = &[
+    "lovelace",
+    "turing",
+    "hopper",
+    "torvalds",
+    "liskov",
+    "thompson",
+    "hamilton",
+    "ritchie",
+    "allen",
+    "dijkstra",
+    "perlman",
+    "knuth",
+    "wilson",
+    "berners",
+    "lamarr",
+    "mccarthy",
+    "johnson",
+    "wirth",
+    "goldwasser",
+    "rossum",
+];
+
+/// Fills `db`, which must have no users, with the data set of `size` drawn from `seed`.
+pub async fn run(db: &Db, size: Size, seed: u64) -> Result<Counts, SeedError> {
+    let mut tx = db.pool().begin().await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *tx)
+        .await?;
+    if existing > 0 {
+        return Err(SeedError::NotEmpty);
+    }
+    let password_hash = hash_password(PASSWORD.to_string())
+        .await
+        .map_err(|err| SeedError::Hash(err.to_string()))?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut counts = Counts::default();
+
+    let user_ids = insert_users(&mut tx, &mut rng, size.users(), &password_hash).await?;
+    counts.users = user_ids.len();
+    counts.follows = insert_follows(&mut tx, &mut rng, &user_ids).await?;
+    let tag_ids = insert_tags(&mut tx).await?;
+    let article_ids = insert_articles(&mut tx, &mut rng, size.articles(), &user_ids).await?;
+    counts.articles = article_ids.len();
+    counts.article_tags = insert_article_tags(&mut tx, &mut rng, &article_ids, &tag_ids).await?;
+    counts.favorites = insert_favorites(&mut tx, &mut rng, &user_ids, &article_ids).await?;
+    counts.comments = insert_comments(&mut tx, &mut rng, &user_ids, &article_ids).await?;
+    tx.commit().await?;
+    // Fresh statistics, so the planner sees the seeded sizes at once.
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    Ok(counts)
+}
+
+/// An index in `0..n`, heavily biased towards 0 (index `k` is drawn about as often as
+/// `k^(-2/3)` says): the first tenth takes nearly half of the draws.
+fn skewed(rng: &mut StdRng, n: usize) -> usize {
+    let u: f64 = rng.gen();
+    ((u * u * u * n as f64) as usize).min(n - 1)
+}
+
+fn words(rng: &mut StdRng, count: usize) -> String {
+    let mut out = String::new();
+    for i in 0..count {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(WORDS[rng.gen_range(0..WORDS.len())]);
+    }
+    out
+}
+
+fn sentence(rng: &mut StdRng) -> String {
+    let count = rng.gen_range(6..16);
+    let mut text = words(rng, count);
+    if let Some(first) = text.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    text.push('.');
+    text
+}
+
+fn paragraph(rng: &mut StdRng) -> String {
+    let count = rng.gen_range(3..7);
+    (0..count)
+        .map(|_| sentence(rng))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A markdown body of 1 to 4 KB: paragraphs, a heading, sometimes a list, a code block, a link.
+fn body(rng: &mut StdRng) -> String {
+    let mut md = String::new();
+    for section in 0..rng.gen_range(2..5) {
+        if section > 0 {
+            let _ = writeln!(md, "## {}\n", title_case(&words(rng, 3)));
+        }
+        for _ in 0..rng.gen_range(1..3) {
+            let _ = writeln!(md, "{}\n", paragraph(rng));
+        }
+        match rng.gen_range(0..4) {
+            0 => {
+                for _ in 0..rng.gen_range(2..5) {
+                    let _ = writeln!(md, "- {}", words(rng, 5));
+                }
+                md.push('\n');
+            }
+            1 => {
+                let _ = writeln!(
+                    md,
+                    "```rust\nfn {}() -> u32 {{\n    {}\n}}\n```\n",
+                    words(rng, 1),
+                    rng.gen_range(1..1000)
+                );
+            }
+            2 => {
+                let _ = writeln!(
+                    md,
+                    "See [the *{}* notes](https://example.com/{}) and `{}`.\n",
+                    words(rng, 2),
+                    rng.gen_range(1..10_000),
+                    words(rng, 1)
+                );
+            }
+            _ => {}
+        }
+    }
+    md
+}
+
+fn title_case(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `INSERT INTO <head> VALUES ($1, $2, ...), (...)` for `rows` rows of `columns` values, in the
+/// `$n` form both databases read (the Any driver's query builder writes `?`, which PostgreSQL
+/// does not).
+fn insert_sql(head: &str, rows: usize, columns: usize) -> AssertSqlSafe<String> {
+    let mut sql = format!("INSERT INTO {head} VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${}", row * columns + column + 1);
+        }
+        sql.push(')');
+    }
+    AssertSqlSafe(sql)
+}
+
+/// The ids of the rows of `table` in insertion order (the seed starts from an empty table, so
+/// they follow the order of the VALUES lists).
+async fn ids(tx: &mut Transaction<'_, Any>, table: &str) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(AssertSqlSafe(format!("SELECT id FROM {table} ORDER BY id")))
+        .fetch_all(&mut **tx)
+        .await
+}
+
+async fn insert_users(
+    tx: &mut Transaction<'_, Any>,
+    rng: &mut StdRng,
+    count: usize,
+    password_hash: &str,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let users: Vec<(String, Option<String>, Option<String>)> = (0..count)
+        .map(|i| {
+            let username = format!(
+                "{}{}{}",
+                FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())],
+                LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())],
+                i + 1
+            );
+            let bio = rng.gen_bool(0.8).then(|| sentence(rng));
+            let image = rng
+                .gen_bool(0.7)
+                .then(|| format!("https://images.example.com/avatars/{}.jpg", i + 1));
+            (username, bio, image)
+        })
+        .collect();
+    for chunk in users.chunks(BATCH) {
+        let head = "users (username, email, password_hash, bio, image, created_at, updated_at)";
+        let mut insert = sqlx::query(insert_sql(head, chunk.len(), 7));
+        for (username, bio, image) in chunk {
+            insert = insert
+                .bind(username.clone())
+                .bind(format!("{username}@example.com"))
+                .bind(password_hash.to_string())
+                .bind(bio.clone())
+                .bind(image.clone())
+                .bind(EPOCH_END_MS - SPAN_MS)
+                .bind(EPOCH_END_MS - SPAN_MS);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    ids(tx, "users").await
+}
+
+/// Each user follows 0 to 30 authors, mostly the popular ones; the first user follows the
+/// [`READER_FOLLOWS`] most popular, so benchmarks have a full feed to read.
+async fn insert_follows(
+    tx: &mut Transaction<'_, Any>,
+    rng: &mut StdRng,
+    user_ids: &[i64],
+) -> Result<usize, sqlx::Error> {
+    let mut pairs = Vec::new();
+    for (i, &follower) in user_ids.iter().enumerate() {
+        let mut followed = HashSet::new();
+        if i == 0 {
+            followed.extend(1..=READER_FOLLOWS.min(user_ids.len() - 1));
+        } else {
+            for _ in 0..skewed(rng, 31) {
+                followed.insert(skewed(rng, user_ids.len()));
+            }
+        }
+        followed.remove(&i);
+        let mut followed: Vec<usize> = followed.into_iter().collect();
+        followed.sort_unstable();
+        pairs.extend(followed.into_iter().map(|j| (follower, user_ids[j])));
+    }
+    for chunk in pairs.chunks(BATCH) {
+        let mut insert = sqlx::query(insert_sql(
+            "follows (follower_id, followee_id)",
+            chunk.len(),
+            2,
+        ));
+        for (follower, followee) in chunk {
+            insert = insert.bind(*follower).bind(*followee);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(pairs.len())
+}
+
+async fn insert_tags(tx: &mut Transaction<'_, Any>) -> Result<Vec<i64>, sqlx::Error> {
+    let mut insert = sqlx::query(insert_sql("tags (name)", TAGS.len(), 1));
+    for tag in TAGS {
+        insert = insert.bind(tag.to_string());
+    }
+    insert.execute(&mut **tx).await?;
+    ids(tx, "tags").await
+}
+
+/// Articles newest last, written mostly by the popular authors, with unique slugs.
+async fn insert_articles(
+    tx: &mut Transaction<'_, Any>,
+    rng: &mut StdRng,
+    count: usize,
+    user_ids: &[i64],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let step = SPAN_MS / count as i64;
+    let mut batch = Vec::with_capacity(BATCH);
+    for i in 0..count {
+        let title_words = rng.gen_range(3..9);
+        let title = title_case(&words(rng, title_words));
+        let slug = format!("{}-{}", slugify(&title), i + 1);
+        let description = sentence(rng);
+        let body = body(rng);
+        let author = user_ids[skewed(rng, user_ids.len())];
+        let created = EPOCH_END_MS - SPAN_MS + step * i as i64;
+        batch.push((slug, title, description, body, author, created));
+        if batch.len() == BATCH || i + 1 == count {
+            let head =
+                "articles (slug, title, description, body, author_id, created_at, updated_at)";
+            let mut insert = sqlx::query(insert_sql(head, batch.len(), 7));
+            for (slug, title, description, body, author, created) in batch.drain(..) {
+                insert = insert
+                    .bind(slug)
+                    .bind(title)
+                    .bind(description)
+                    .bind(body)
+                    .bind(author)
+                    .bind(created)
+                    .bind(created);
+            }
+            insert.execute(&mut **tx).await?;
+        }
+    }
+    ids(tx, "articles").await
+}
+
+/// 0 to 5 tags per article, the popular tags more often.
+async fn insert_article_tags(
+    tx: &mut Transaction<'_, Any>,
+    rng: &mut StdRng,
+    article_ids: &[i64],
+    tag_ids: &[i64],
+) -> Result<usize, sqlx::Error> {
+    let mut links = Vec::new();
+    for &article in article_ids {
+        let mut chosen: Vec<usize> = Vec::new();
+        for _ in 0..rng.gen_range(0..=5) {
+            let tag = skewed(rng, tag_ids.len());
+            if !chosen.contains(&tag) {
+                chosen.push(tag);
+            }
+        }
+        links.extend(
+            chosen
+                .into_iter()
+                .enumerate()
+                .map(|(position, tag)| (article, tag_ids[tag], position as i64)),
+        );
+    }
+    for chunk in links.chunks(BATCH) {
+        let head = "article_tags (article_id, tag_id, position)";
+        let mut insert = sqlx::query(insert_sql(head, chunk.len(), 3));
+        for (article, tag, position) in chunk {
+            insert = insert.bind(*article).bind(*tag).bind(*position);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(links.len())
+}
+
+/// Each user favorites 0 to 40 articles, the early (long-lived) ones more often.
+async fn insert_favorites(
+    tx: &mut Transaction<'_, Any>,
+    rng: &mut StdRng,
+    user_ids: &[i64],
+    article_ids: &[i64],
+) -> Result<usize, sqlx::Error> {
+    let mut pairs = Vec::new();
+    for &user in user_ids {
+        let mut favorites = HashSet::new();
+        for _ in 0..skewed(rng, 41) {
+            favorites.insert(skewed(rng, article_ids.len()));
+        }
+        let mut favorites: Vec<usize> = favorites.into_iter().collect();
+        favorites.sort_unstable();
+        pairs.extend(favorites.into_iter().map(|a| (user, article_ids[a])));
+    }
+    for chunk in pairs.chunks(BATCH) {
+        let mut insert = sqlx::query(insert_sql(
+            "favorites (user_id, article_id)",
+            chunk.len(),
+            2,
+        ));
+        for (user, article) in chunk {
+            insert = insert.bind(*user).bind(*article);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(pairs.len())
+}
+
+/// 0 to 8 comments per article, an hour apart, by any user.
+async fn insert_comments(
+    tx: &mut Transaction<'_, Any>,
+    rng: &mut StdRng,
+    user_ids: &[i64],
+    article_ids: &[i64],
+) -> Result<usize, sqlx::Error> {
+    let step = SPAN_MS / article_ids.len() as i64;
+    let mut total = 0;
+    let mut batch = Vec::with_capacity(BATCH);
+    for (i, &article) in article_ids.iter().enumerate() {
+        let created = EPOCH_END_MS - SPAN_MS + step * i as i64;
+        for n in 0..skewed(rng, 9) {
+            let author = user_ids[rng.gen_range(0..user_ids.len())];
+            let at = created + (n as i64 + 1) * 3_600_000;
+            batch.push((article, author, paragraph(rng), at));
+        }
+        let last = i + 1 == article_ids.len();
+        if batch.len() >= BATCH || (last && !batch.is_empty()) {
+            total += batch.len();
+            let head = "comments (article_id, author_id, body, created_at, updated_at)";
+            let mut insert = sqlx::query(insert_sql(head, batch.len(), 5));
+            for (article, author, body, at) in batch.drain(..) {
+                insert = insert
+                    .bind(article)
+                    .bind(author)
+                    .bind(body)
+                    .bind(at)
+                    .bind(at);
+            }
+            insert.execute(&mut **tx).await?;
+        }
+    }
+    Ok(total)
+}
+
+/// Runs `conduit seed [--size small|large] [--seed N]` against the configured database.
+pub async fn command(db: &Db, args: &[String]) -> Result<(), String> {
+    let mut size = Size::Small;
+    let mut seed = 1;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--size" => {
+                let value = args.next().map(String::as_str).unwrap_or_default();
+                size = Size::parse(value)
+                    .ok_or_else(|| format!("--size must be small or large, not {value:?}"))?;
+            }
+            "--seed" => {
+                let value = args.next().map(String::as_str).unwrap_or_default();
+                seed = value
+                    .parse()
+                    .map_err(|_| format!("--seed must be a whole number, not {value:?}"))?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown seed option {other:?} (try --size, --seed)"
+                ))
+            }
+        }
+    }
+    let started = Instant::now();
+    let counts = run(db, size, seed).await.map_err(|err| err.to_string())?;
+    println!(
+        "seeded {size:?} set from seed {seed} in {:.1} s: {} users, {} follows, {} articles, \
+         {} tag links, {} favorites, {} comments; every user's password is {PASSWORD:?}",
+        started.elapsed().as_secs_f64(),
+        counts.users,
+        counts.follows,
+        counts.articles,
+        counts.article_tags,
+        counts.favorites,
+        counts.comments
+    );
+    Ok(())
+}
