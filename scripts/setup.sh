@@ -21,20 +21,50 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   (cd "$ROOT" && rustup target add wasm32-unknown-unknown)
 fi
 
-if [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]]; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once per machine)"
-  # Its dependencies need a newer rustc than stable has; nightly builds it.
-  if rustup toolchain list | grep -q '^nightly'; then
-    (cd /tmp && cargo +nightly install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
-  else
-    (cd /tmp && cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
+# cargo-leptos and wasm-bindgen-cli: the slow part of a first run (about 20 minutes on 2 cores,
+# much of it single-threaded linking). Only the release build needs them, so the test command
+# sets CONDUIT_SETUP_DEFER_BUILD_TOOLS=1: they install in the background while formatting,
+# clippy and the Rust tests use the other core, and conduit_wait_for_build_tools waits for them.
+install_build_tools() {
+  if [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]]; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once per machine)"
+    # Its dependencies need a newer rustc than stable has; nightly builds it.
+    if rustup toolchain list | grep -q '^nightly'; then
+      (cd /tmp && cargo +nightly install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
+    else
+      (cd /tmp && cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
+    fi
   fi
+  if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    (cd /tmp && cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force)
+  fi
+}
+
+BUILD_TOOLS_PID=""
+if [[ "${CONDUIT_SETUP_DEFER_BUILD_TOOLS:-0}" == 1 ]] \
+  && { [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]] \
+    || [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; }; then
+  mkdir -p "$TOOLS_DIR"
+  log "installing cargo-leptos and wasm-bindgen-cli in the background (log: $TOOLS_DIR/build-tools.log)"
+  install_build_tools >"$TOOLS_DIR/build-tools.log" 2>&1 &
+  BUILD_TOOLS_PID=$!
+else
+  install_build_tools
 fi
 
-if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  (cd /tmp && cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force)
-fi
+# Waits for the background install, if one runs; fails with its log when it failed.
+conduit_wait_for_build_tools() {
+  if [[ -n "$BUILD_TOOLS_PID" ]]; then
+    log "waiting for the cargo-leptos and wasm-bindgen-cli install"
+    if ! wait "$BUILD_TOOLS_PID"; then
+      tail -n 40 "$TOOLS_DIR/build-tools.log" >&2
+      log "installing the build tools failed (full log: $TOOLS_DIR/build-tools.log)"
+      return 1
+    fi
+    BUILD_TOOLS_PID=""
+  fi
+}
 
 # wasm-opt from npm's binaryen, pinned by tools/package-lock.json. It goes first on PATH:
 # Debian's older binaryen silently breaks the WASM.

@@ -6,7 +6,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-. scripts/setup.sh
+# The build tools install in the background, while the steps before the release build run.
+CONDUIT_SETUP_DEFER_BUILD_TOOLS=1 . scripts/setup.sh
 
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 
@@ -27,6 +28,7 @@ cargo test -p app --features ssr
 cargo test -p server
 
 step "release build (server + WASM)"
+conduit_wait_for_build_tools
 cargo leptos build --release
 
 step "Playwright end-to-end suite"
