@@ -97,7 +97,8 @@ export BC_SKIP_MAPPING=TRUE CHECKOV_SKIP_DOWNLOAD=TRUE
 
 shopt -s nullglob
 WORKFLOWS=(.github/workflows/*.yml .github/workflows/*.yaml)
-SCRIPTS=(deploy/*.sh)
+# Every shell script of the repository, not only the deploy tree's.
+SCRIPTS=(deploy/*.sh scripts/*.sh bench/*.sh bench/anchors/*.sh .ci/run)
 shopt -u nullglob
 
 # --------------------------------------------------------------------------

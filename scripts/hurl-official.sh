@@ -27,7 +27,7 @@ RUNS="${HURL_RUNS:-2}"
 ADMIN_URL="${CONDUIT_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 command -v hurl >/dev/null || { echo "hurl is not installed (cargo install hurl --version 8.0.1 --locked)" >&2; exit 2; }
-echo "$(hurl --version | head -1)"
+hurl --version | head -1
 
 if [ -z "${CONDUIT_BIN:-}" ]; then
   (cd "$ROOT" && cargo build -p server)
