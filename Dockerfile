@@ -10,8 +10,9 @@
 #     -e DATABASE_URL='postgres://...?sslmode=verify-full&sslrootcert=/etc/rds/global-bundle.pem' \
 #     -e CONDUIT_JWT_SECRET=... conduit
 #
-# Both bases are build arguments, so an offline builder can pass locally made images (e.g. a
-# debootstrap'd Debian with Rust for BUILDER_IMAGE).
+# Both bases are build arguments, so an offline builder can pass locally made images:
+# scripts/image-bases.sh makes both with debootstrap, and README "Container image" shows the
+# podman build that uses them.
 #
 # No HEALTHCHECK: it would need a shell or an HTTP client inside the image, and there is none.
 # Kubernetes probes `/healthz` (liveness, startup) and `/readyz` (readiness) over HTTP instead;
@@ -23,18 +24,23 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 # ---------------------------------------------------------------------------------------------
 # Tools: the WASM target, cargo-chef, cargo-leptos, wasm-bindgen-cli at the Cargo.lock version,
 # and wasm-opt from npm's binaryen (Debian's older binaryen breaks the WASM). A layer of its own,
-# rebuilt only when Cargo.lock or tools/ change.
+# rebuilt only when Cargo.lock or tools/ change. Each install is skipped when the builder image
+# already has the pinned version (scripts/image-bases.sh makes such an image for offline builds).
 FROM ${BUILDER_IMAGE} AS tools
 ARG CARGO_LEPTOS_VERSION=0.3.11
 ARG CARGO_CHEF_VERSION=0.1.78
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # hadolint ignore=DL3008
-RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
- && rm -rf /var/lib/apt/lists/*
+RUN if ! command -v npm >/dev/null; then \
+      apt-get update \
+      && apt-get install -y --no-install-recommends nodejs npm \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 RUN rustup target add wasm32-unknown-unknown \
- && cargo install --locked cargo-chef --version "${CARGO_CHEF_VERSION}" \
- && cargo install --locked cargo-leptos --version "${CARGO_LEPTOS_VERSION}" \
+ && { cargo chef --version 2>/dev/null | grep -qF "${CARGO_CHEF_VERSION}" \
+      || cargo install --locked cargo-chef --version "${CARGO_CHEF_VERSION}"; } \
+ && { cargo leptos --version 2>/dev/null | grep -qF "${CARGO_LEPTOS_VERSION}" \
+      || cargo install --locked cargo-leptos --version "${CARGO_LEPTOS_VERSION}"; } \
  && rm -rf "${CARGO_HOME:-/usr/local/cargo}/registry"
 WORKDIR /tools
 COPY tools/package.json tools/package-lock.json ./
@@ -44,7 +50,8 @@ COPY Cargo.lock /tmp/Cargo.lock
 # wasm-bindgen-cli must match the wasm-bindgen library exactly; Cargo.lock is the truth.
 RUN version="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' /tmp/Cargo.lock)" \
  && test -n "${version}" \
- && cargo install --locked wasm-bindgen-cli --version "${version}" \
+ && { [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen ${version}" ] \
+      || cargo install --locked wasm-bindgen-cli --version "${version}"; } \
  && rm -rf "${CARGO_HOME:-/usr/local/cargo}/registry"
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Makes the two base images of the Dockerfile on a machine that cannot pull from a registry,
+# with debootstrap (Debian 12) and podman, for an offline `podman build`:
+#
+#   localhost/conduit-builder-base  Debian with gcc, Node.js/npm, and this machine's stable Rust
+#                                   toolchain (wasm32 target included) and its cargo-leptos,
+#                                   wasm-bindgen and cargo-chef, so the Dockerfile's install steps
+#                                   find them and skip;
+#   localhost/conduit-runtime-base  what distroless `cc` holds and nothing more: glibc, libgcc,
+#                                   CA certificates, /etc/passwd with the nonroot user 65532, /tmp.
+#
+# Then:
+#   podman build --build-arg BUILDER_IMAGE=localhost/conduit-builder-base \
+#     --build-arg RUNTIME_IMAGE=localhost/conduit-runtime-base -t conduit .
+set -euo pipefail
+
+WORK="${CONDUIT_IMAGE_WORK:-/var/cache/conduit-image}"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+rootfs="$WORK/bookworm"
+log() { printf '\033[1;34m[image-bases]\033[0m %s\n' "$*" >&2; }
+
+for tool in debootstrap podman; do
+  command -v "$tool" >/dev/null || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap podman >/dev/null
+  }
+done
+
+if [[ ! -f "$rootfs/.complete" ]]; then
+  log "debootstrap bookworm into $rootfs"
+  rm -rf "$rootfs"
+  mkdir -p "$rootfs"
+  debootstrap --variant=minbase --include=gcc,libc6-dev,pkg-config,ca-certificates,git \
+    bookworm "$rootfs" "$MIRROR" >/dev/null
+  # npm's many small packages are more than debootstrap's resolver can order; apt can.
+  cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  chroot "$rootfs" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  chroot "$rootfs" apt-get clean
+  rm -rf "$rootfs"/var/lib/apt/lists/*
+  touch "$rootfs/.complete"
+fi
+
+# The builder: the Debian tree plus the host's toolchain, where the rust images keep theirs.
+toolchain="$(rustup toolchain list | awk '/^stable/ {print $1; exit}')"
+builder="$WORK/builder"
+rm -rf "$builder"
+cp -a "$rootfs" "$builder"
+mkdir -p "$builder/usr/local/rustup/toolchains" "$builder/usr/local/cargo/bin"
+cp -a "$HOME/.rustup/toolchains/$toolchain" "$builder/usr/local/rustup/toolchains/"
+printf 'default_toolchain = "%s"\nversion = "12"\n' "$toolchain" >"$builder/usr/local/rustup/settings.toml"
+for tool in rustup cargo rustc cargo-leptos wasm-bindgen cargo-chef; do
+  if [[ -e "$HOME/.cargo/bin/$tool" ]]; then
+    cp -aL "$HOME/.cargo/bin/$tool" "$builder/usr/local/cargo/bin/"
+  fi
+done
+log "importing localhost/conduit-builder-base"
+tar -C "$builder" -c . | podman import \
+  --change 'ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  - localhost/conduit-builder-base >/dev/null
+rm -rf "$builder"
+
+# The runtime: only the files a glibc Rust binary and TLS need.
+runtime="$WORK/runtime"
+rm -rf "$runtime"
+mkdir -p "$runtime"/{etc/ssl/certs,lib/x86_64-linux-gnu,lib64,tmp,home/nonroot}
+for lib in libc.so.6 libm.so.6 libgcc_s.so.1 libdl.so.2 libpthread.so.0 librt.so.1; do
+  cp -aL "$rootfs/lib/x86_64-linux-gnu/$lib" "$runtime/lib/x86_64-linux-gnu/"
+done
+cp -aL "$rootfs/lib64/ld-linux-x86-64.so.2" "$runtime/lib64/"
+cp -aL "$rootfs/etc/ssl/certs/ca-certificates.crt" "$runtime/etc/ssl/certs/"
+printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$runtime/etc/passwd"
+printf 'root:x:0:\nnonroot:x:65532:\n' >"$runtime/etc/group"
+chmod 1777 "$runtime/tmp"
+chown 65532:65532 "$runtime/home/nonroot"
+log "importing localhost/conduit-runtime-base"
+tar -C "$runtime" -c . | podman import --change 'USER 65532:65532' - localhost/conduit-runtime-base >/dev/null
+rm -rf "$runtime"
+podman images --format '{{.Repository}} {{.Size}}' | grep conduit- >&2
