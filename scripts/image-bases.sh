@@ -9,8 +9,9 @@
 #   localhost/conduit-runtime-base  what distroless `cc` holds and nothing more: glibc, libgcc,
 #                                   CA certificates, /etc/passwd with the nonroot user 65532, /tmp.
 #
-# Then:
-#   podman build --build-arg BUILDER_IMAGE=localhost/conduit-builder-base \
+# Then (chroot isolation: no cgroup setup needed; docker format: keeps the Dockerfile's SHELL):
+#   podman build --isolation=chroot --format docker --network=host \
+#     --build-arg BUILDER_IMAGE=localhost/conduit-builder-base \
 #     --build-arg RUNTIME_IMAGE=localhost/conduit-runtime-base -t conduit .
 set -euo pipefail
 
@@ -55,7 +56,8 @@ for tool in rustup cargo rustc cargo-leptos wasm-bindgen cargo-chef; do
 done
 log "importing localhost/conduit-builder-base"
 tar -C "$builder" -c . | podman import \
-  --change 'ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'ENV RUSTUP_HOME=/usr/local/rustup' --change 'ENV CARGO_HOME=/usr/local/cargo' \
+  --change 'ENV PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   - localhost/conduit-builder-base >/dev/null
 rm -rf "$builder"
 
