@@ -189,6 +189,8 @@ pub async fn create(
     security(("Token" = [])),
     responses(
         (status = 200, description = "The updated article", body = ArticleResponse),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 401, description = "No token or a bad one", body = ErrorBody),
         (status = 403, description = "Not the author (`article: forbidden`)", body = ErrorBody),
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),

@@ -59,6 +59,8 @@ pub async fn list(
     security(("Token" = [])),
     responses(
         (status = 201, description = "The new comment", body = CommentResponse),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 401, description = "No token or a bad one", body = ErrorBody),
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
         (status = 422, description = "A blank body", body = ErrorBody),

@@ -106,6 +106,7 @@ fn respond(state: &AppState, account: Account) -> ApiResult<Json<UserResponse>> 
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is blank or invalid", body = ErrorBody),
+        (status = 429, description = "Too many sign-in or sign-up attempts from this client; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -126,7 +127,10 @@ pub async fn register(
     responses(
         (status = 200, description = "The user, with a fresh token", body = UserResponse),
         (status = 401, description = "Wrong email or password (`credentials: invalid`)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "Email or password blank", body = ErrorBody),
+        (status = 429, description = "Too many sign-in or sign-up attempts from this client; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -163,6 +167,8 @@ pub async fn current(
         (status = 200, description = "The updated user", body = UserResponse),
         (status = 401, description = "No token or a bad one", body = ErrorBody),
         (status = 409, description = "Username or email already taken", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is blank or invalid", body = ErrorBody),
     ))]
 pub async fn update(
