@@ -49,6 +49,8 @@ cp -a "$rootfs" "$builder"
 mkdir -p "$builder/usr/local/rustup/toolchains" "$builder/usr/local/cargo/bin"
 cp -a "$HOME/.rustup/toolchains/$toolchain" "$builder/usr/local/rustup/toolchains/"
 printf 'default_toolchain = "%s"\nversion = "12"\n' "$toolchain" >"$builder/usr/local/rustup/settings.toml"
+# The builder trusts what this machine trusts (its registries may sit behind a proxy's CA).
+cp /etc/ssl/certs/ca-certificates.crt "$builder/etc/ssl/certs/ca-certificates.crt"
 for tool in rustup cargo rustc cargo-leptos wasm-bindgen cargo-chef; do
   if [[ -e "$HOME/.cargo/bin/$tool" ]]; then
     cp -aL "$HOME/.cargo/bin/$tool" "$builder/usr/local/cargo/bin/"
