@@ -218,7 +218,10 @@ pub fn slugify(title: &str) -> String {
     let mut slug = String::with_capacity(title.len());
     for c in title.chars() {
         if c.is_alphanumeric() {
-            slug.extend(c.to_lowercase());
+            // Some lowercase forms carry a combining mark ('İ' is 'i' + U+0307), which is not
+            // alphanumeric and would leave the slug neither URL-clean nor stable: keep only the
+            // letters and digits of the lowercase form.
+            slug.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
         } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
         }
@@ -461,5 +464,20 @@ mod tests {
         );
         assert!(slugify(&"word ".repeat(100)).chars().count() <= 80);
         assert!(!slugify(&"word ".repeat(100)).ends_with('-'));
+    }
+
+    /// Found by `fuzz/fuzz_targets/slug.rs`: 'İ' lowercases to "i\u{307}", whose combining dot
+    /// leaked into the slug.
+    #[test]
+    fn slugs_hold_only_letters_digits_and_dashes_and_are_stable() {
+        for title in ["İstanbul", "\0\u{7}İ[", "DİYARBAKIR gezisi", "ǅemal"] {
+            let slug = slugify(title);
+            assert!(
+                slug.chars().all(|c| c == '-' || c.is_alphanumeric()),
+                "{title:?} -> {slug:?}"
+            );
+            assert_eq!(slugify(&slug), slug, "{title:?}");
+        }
+        assert_eq!(slugify("İstanbul"), "istanbul");
     }
 }
