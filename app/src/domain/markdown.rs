@@ -72,4 +72,28 @@ mod tests {
             }
         }
     }
+
+    /// Browsers drop tabs and newlines inside URLs, so a scheme split by them must not survive
+    /// (a percent-encoded one, `java%09script:`, is no scheme at all: a relative path).
+    /// The fuzz target `markdown` checks this shape of URL on every input; its first finding
+    /// (`[P( cy(({](:){/`, a link to ":") is kept here: a URL whose "scheme" is empty is a
+    /// relative path, harmless, and stays as written.
+    #[test]
+    fn no_script_url_hides_behind_whitespace() {
+        for payload in [
+            "<a href=\"java\tscript:alert(1)\">x</a>",
+            "<a href=\"java\nscript:alert(1)\">x</a>",
+            "<a href=\" \u{1}javascript:alert(1)\">x</a>",
+            "[x](java&#9;script:alert(1))",
+        ] {
+            let html: String = to_safe_html(payload)
+                .to_lowercase()
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect();
+            assert!(!html.contains("javascript:"), "{payload:?} became {html:?}");
+        }
+        let html = to_safe_html("W\u{5}[P( cy(({](:){/\u{5}[_");
+        assert!(html.contains("href=\":\""), "{html}");
+    }
 }
