@@ -475,14 +475,19 @@ async fn insert_follows(
         followed.sort_unstable();
         pairs.extend(followed.into_iter().map(|j| (follower, user_ids[j])));
     }
+    insert_id_pairs(tx, "follows (follower_id, followee_id)", &pairs).await
+}
+
+/// Inserts rows of two ids into `head` (`table (column, column)`), in batches.
+async fn insert_id_pairs(
+    tx: &mut Transaction<'_, Any>,
+    head: &str,
+    pairs: &[(i64, i64)],
+) -> Result<usize, sqlx::Error> {
     for chunk in pairs.chunks(BATCH) {
-        let mut insert = sqlx::query(insert_sql(
-            "follows (follower_id, followee_id)",
-            chunk.len(),
-            2,
-        ));
-        for (follower, followee) in chunk {
-            insert = insert.bind(*follower).bind(*followee);
+        let mut insert = sqlx::query(insert_sql(head, chunk.len(), 2));
+        for (first, second) in chunk {
+            insert = insert.bind(*first).bind(*second);
         }
         insert.execute(&mut **tx).await?;
     }
@@ -587,18 +592,7 @@ async fn insert_favorites(
         favorites.sort_unstable();
         pairs.extend(favorites.into_iter().map(|a| (user, article_ids[a])));
     }
-    for chunk in pairs.chunks(BATCH) {
-        let mut insert = sqlx::query(insert_sql(
-            "favorites (user_id, article_id)",
-            chunk.len(),
-            2,
-        ));
-        for (user, article) in chunk {
-            insert = insert.bind(*user).bind(*article);
-        }
-        insert.execute(&mut **tx).await?;
-    }
-    Ok(pairs.len())
+    insert_id_pairs(tx, "favorites (user_id, article_id)", &pairs).await
 }
 
 /// 0 to 8 comments per article, an hour apart, by any user.
