@@ -510,7 +510,6 @@ async fn insert_articles(
     count: usize,
     user_ids: &[i64],
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let step = SPAN_MS / count as i64;
     let mut batch = Vec::with_capacity(BATCH);
     for i in 0..count {
         let title_words = rng.gen_range(3..9);
@@ -519,7 +518,7 @@ async fn insert_articles(
         let description = sentence(rng);
         let body = body(rng);
         let author = user_ids[skewed(rng, user_ids.len())];
-        let created = EPOCH_END_MS - SPAN_MS + step * i as i64;
+        let created = article_created_at(i, count);
         batch.push((slug, title, description, body, author, created));
         if batch.len() == BATCH || i + 1 == count {
             let head =
@@ -541,6 +540,11 @@ async fn insert_articles(
     ids(tx, "articles").await
 }
 
+/// When the `i`th of `count` articles was written: evenly over the seeded span, oldest first.
+fn article_created_at(i: usize, count: usize) -> i64 {
+    EPOCH_END_MS - SPAN_MS + SPAN_MS / count as i64 * i as i64
+}
+
 /// 0 to 5 tags per article, the popular tags more often.
 async fn insert_article_tags(
     tx: &mut Transaction<'_, Any>,
@@ -549,7 +553,8 @@ async fn insert_article_tags(
     tag_ids: &[i64],
 ) -> Result<usize, sqlx::Error> {
     let mut links = Vec::new();
-    for &article in article_ids {
+    for (i, &article) in article_ids.iter().enumerate() {
+        let created = article_created_at(i, article_ids.len());
         let mut chosen: Vec<usize> = Vec::new();
         for _ in 0..rng.gen_range(0..=5) {
             let tag = skewed(rng, tag_ids.len());
@@ -561,14 +566,18 @@ async fn insert_article_tags(
             chosen
                 .into_iter()
                 .enumerate()
-                .map(|(position, tag)| (article, tag_ids[tag], position as i64)),
+                .map(|(position, tag)| (article, tag_ids[tag], position as i64, created)),
         );
     }
     for chunk in links.chunks(BATCH) {
-        let head = "article_tags (article_id, tag_id, position)";
-        let mut insert = sqlx::query(insert_sql(head, chunk.len(), 3));
-        for (article, tag, position) in chunk {
-            insert = insert.bind(*article).bind(*tag).bind(*position);
+        let head = "article_tags (article_id, tag_id, position, created_at)";
+        let mut insert = sqlx::query(insert_sql(head, chunk.len(), 4));
+        for (article, tag, position, created) in chunk {
+            insert = insert
+                .bind(*article)
+                .bind(*tag)
+                .bind(*position)
+                .bind(*created);
         }
         insert.execute(&mut **tx).await?;
     }

@@ -2,6 +2,8 @@
 //!
 //! Reading a page of articles costs three queries whatever its size: the total, the rows (with
 //! author, favorite count and the viewer's flags as subqueries), and the tags of all of them.
+//! Totals come from the counts the schema keeps (migration 0002) rather than from counting rows,
+//! so they cost one lookup however many articles match.
 
 use std::collections::HashMap;
 
@@ -56,8 +58,28 @@ struct ArticleRow {
     author_following: i64,
 }
 
-/// The columns of an article as `viewer` ($1) sees it; `body` only when asked for.
-fn select(with_body: bool) -> String {
+/// Where a listing's rows come from, and their newest-first order along an index of that source,
+/// so a page reads `offset + limit` index entries and stops.
+struct Source {
+    from: &'static str,
+    order: &'static str,
+}
+
+/// Articles by creation time: the global list, an author's articles, the feed.
+const ARTICLES: Source = Source {
+    from: "articles a",
+    order: "a.created_at DESC, a.id DESC",
+};
+
+/// One tag's links by their copy of the article's creation time (`article_tags_tag_idx`).
+const TAG_LINKS: Source = Source {
+    from: "article_tags at JOIN articles a ON a.id = at.article_id",
+    order: "at.created_at DESC, at.article_id DESC",
+};
+
+/// The columns of an article as `viewer` ($1) sees it, from `from` (which names the article `a`);
+/// `body` only when asked for.
+fn select(with_body: bool, from: &str) -> String {
     format!(
         "SELECT a.id, a.slug, a.title, a.description, {body} AS body, a.created_at, a.updated_at,
            (SELECT COUNT(*) FROM favorites f WHERE f.article_id = a.id) AS favorites_count,
@@ -66,7 +88,7 @@ fn select(with_body: bool) -> String {
            u.username AS author_username, u.bio AS author_bio, u.image AS author_image,
            CASE WHEN EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
                 THEN 1 ELSE 0 END AS author_following
-         FROM articles a JOIN users u ON u.id = a.author_id",
+         FROM {from} JOIN users u ON u.id = a.author_id",
         body = if with_body { "a.body" } else { "NULL" }
     )
 }
@@ -118,28 +140,45 @@ async fn assemble(db: &Db, rows: Vec<ArticleRow>) -> Result<Vec<Article>> {
         .collect())
 }
 
-/// One page of articles matching `where_sql` (which may use `$2`.. for `args`), newest first.
-async fn page_where(
-    db: &Db,
-    viewer: Option<UserId>,
-    where_sql: &str,
-    args: &[&str],
-    page: Page,
-) -> Result<ArticleList> {
-    // $1 is the viewer in both queries; the count ignores it but keeps the numbering aligned.
-    let count_sql = format!(
+/// How many articles match `where_sql` (as in [`page_where`]), by counting them: for filters in
+/// combination, which no kept count covers.
+async fn count_where(db: &Db, where_sql: &str, args: &[&str]) -> Result<i64> {
+    // $1 is the viewer in the rows query; the count ignores it but keeps the numbering.
+    let sql = format!(
         "SELECT COUNT(*) FROM articles a JOIN users u ON u.id = a.author_id WHERE $1 = $1 AND {where_sql}"
     );
-    let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql)).bind(viewer_id(viewer));
+    let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(0_i64);
     for arg in args {
         count = count.bind(*arg);
     }
-    let articles_count = count.fetch_one(db.pool()).await?;
+    Ok(count.fetch_one(db.pool()).await?)
+}
 
+/// A count the schema keeps, read by `sql` for the tag or username `name`. An unknown name
+/// matches nothing: MAX over no row is NULL, hence the COALESCE in each `sql`.
+async fn kept_count(db: &Db, sql: &'static str, name: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(sql)
+        .bind(name)
+        .fetch_one(db.pool())
+        .await?)
+}
+
+/// One page of the articles of `source` matching `where_sql` (which may use `$2`.. for `args`),
+/// newest first.
+async fn page_where(
+    db: &Db,
+    viewer: Option<UserId>,
+    source: Source,
+    where_sql: &str,
+    args: &[&str],
+    articles_count: i64,
+    page: Page,
+) -> Result<ArticleList> {
     let n = args.len();
     let rows_sql = format!(
-        "{} WHERE {where_sql} ORDER BY a.created_at DESC, a.id DESC LIMIT ${} OFFSET ${}",
-        select(false),
+        "{} WHERE {where_sql} ORDER BY {} LIMIT ${} OFFSET ${}",
+        select(false, source.from),
+        source.order,
         n + 2,
         n + 3
     );
@@ -185,16 +224,56 @@ pub async fn list(
             args.len() + 1
         ));
     }
-    page_where(db, viewer, &conditions.join(" AND "), &args, page).await
+    let mut where_sql = conditions.join(" AND ");
+    let mut source = ARTICLES;
+    let filter_by = (
+        filter.tag.as_deref(),
+        filter.author.as_deref(),
+        filter.favorited.as_deref(),
+    );
+    let articles_count = match filter_by {
+        (None, None, None) => {
+            sqlx::query_scalar("SELECT article_count FROM site_counts")
+                .fetch_one(db.pool())
+                .await?
+        }
+        (Some(tag), None, None) => {
+            // Alone, a tag is read through its links, in the order of their index.
+            source = TAG_LINKS;
+            where_sql = "at.tag_id = (SELECT t.id FROM tags t WHERE t.name = $2)".to_string();
+            let sql = "SELECT COALESCE(MAX(article_count), 0) FROM tags WHERE name = $1";
+            kept_count(db, sql, tag).await?
+        }
+        (None, Some(author), None) => {
+            let sql = "SELECT COALESCE(MAX(article_count), 0) FROM users WHERE username = $1";
+            kept_count(db, sql, author).await?
+        }
+        (None, None, Some(user)) => {
+            let sql = "SELECT COALESCE(MAX(favorite_count), 0) FROM users WHERE username = $1";
+            kept_count(db, sql, user).await?
+        }
+        _ => count_where(db, &where_sql, &args).await?,
+    };
+    page_where(db, viewer, source, &where_sql, &args, articles_count, page).await
 }
 
 /// Articles by the authors `viewer` follows, newest first.
 pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
+    // PostgreSQL sums BIGINTs as NUMERIC; the cast brings the total back to BIGINT.
+    let articles_count = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(u.article_count), 0) AS BIGINT)
+         FROM follows fo JOIN users u ON u.id = fo.followee_id WHERE fo.follower_id = $1",
+    )
+    .bind(viewer.0)
+    .fetch_one(db.pool())
+    .await?;
     page_where(
         db,
         Some(viewer),
+        ARTICLES,
         "a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)",
         &[],
+        articles_count,
         page,
     )
     .await
@@ -202,7 +281,7 @@ pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
 
 /// One article with its body.
 pub async fn get(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Article> {
-    let sql = format!("{} WHERE a.slug = $2", select(true));
+    let sql = format!("{} WHERE a.slug = $2", select(true, ARTICLES.from));
     let row = sqlx::query_as::<_, ArticleRow>(AssertSqlSafe(sql))
         .bind(viewer_id(viewer))
         .bind(slug)
@@ -305,9 +384,11 @@ async fn set_tags(
             .bind(name)
             .execute(&mut **tx)
             .await?;
+        // Each link copies its article's creation time, for the tag pages' index.
         sqlx::query(
-            "INSERT INTO article_tags (article_id, tag_id, position)
-             SELECT $1, id, $2 FROM tags WHERE name = $3",
+            "INSERT INTO article_tags (article_id, tag_id, position, created_at)
+             SELECT a.id, t.id, $2, a.created_at FROM articles a, tags t
+             WHERE a.id = $1 AND t.name = $3",
         )
         .bind(article)
         .bind(position as i64)

@@ -6,6 +6,7 @@ mod harness;
 mod articles;
 mod bad_input;
 mod comments;
+mod counts;
 mod layers;
 mod openapi;
 mod profiles;
