@@ -21,13 +21,22 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   (cd "$ROOT" && rustup target add wasm32-unknown-unknown)
 fi
 
-# cargo-leptos and wasm-bindgen-cli: the slow part of a first run (about 20 minutes on 2 cores,
-# much of it single-threaded linking). Only the release build needs them, so the test command
-# sets CONDUIT_SETUP_DEFER_BUILD_TOOLS=1: they install in the background while formatting,
-# clippy and the Rust tests use the other core, and conduit_wait_for_build_tools waits for them.
-install_build_tools() {
-  if [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]]; then
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once per machine)"
+# cargo-leptos and wasm-bindgen-cli: the slow part of a first run. Only the release build needs
+# them, so the test command sets CONDUIT_SETUP_DEFER_BUILD_TOOLS=1: they install in the
+# background while formatting, clippy and the Rust tests run, and conduit_wait_for_build_tools
+# waits for them.
+have_cargo_leptos() { [[ "$(cargo leptos --version 2>/dev/null || true)" == *"$CARGO_LEPTOS_VERSION"* ]]; }
+have_wasm_bindgen() { [[ "$(wasm-bindgen --version 2>/dev/null || true)" == "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; }
+
+# A subshell, so the profile settings below never reach Conduit's own builds.
+install_build_tools() (
+  # They are build tools, not shipped code: their own release profile (fat LTO, one codegen
+  # unit, opt-level 3) kept cargo-leptos compiling for 41 minutes beside a cold test run on
+  # 2 cores, for a speed-up nobody waits on.
+  export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1
+  if ! have_cargo_leptos; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine)"
     # Its dependencies need a newer rustc than stable has; nightly builds it.
     if rustup toolchain list | grep -q '^nightly'; then
       (cd /tmp && cargo +nightly install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
@@ -35,16 +44,16 @@ install_build_tools() {
       (cd /tmp && cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
     fi
   fi
-  if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+  if ! have_wasm_bindgen; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
     (cd /tmp && cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force)
   fi
-}
+)
 
 BUILD_TOOLS_PID=""
-if [[ "${CONDUIT_SETUP_DEFER_BUILD_TOOLS:-0}" == 1 ]] \
-  && { [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]] \
-    || [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; }; then
+if have_cargo_leptos && have_wasm_bindgen; then
+  :
+elif [[ "${CONDUIT_SETUP_DEFER_BUILD_TOOLS:-0}" == 1 ]]; then
   mkdir -p "$TOOLS_DIR"
   log "installing cargo-leptos and wasm-bindgen-cli in the background (log: $TOOLS_DIR/build-tools.log)"
   install_build_tools >"$TOOLS_DIR/build-tools.log" 2>&1 &
