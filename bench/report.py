@@ -174,6 +174,12 @@ def main():
         w(f"| WASM under 60% of Bechma's (brotli) | {share:.0%} | {verdict(share < 0.6)} |")
     w("")
 
+    # Profiles of the missed targets, the fixes and their before/after numbers: written by hand,
+    # since they compare runs of different commits.
+    findings = ROOT / "bench" / "findings.md"
+    if findings.exists():
+        w(findings.read_text().rstrip() + "\n")
+
     drills = RESULTS / "drills.json"
     if drills.exists():
         d = json.loads(drills.read_text())
