@@ -198,63 +198,79 @@ async fn page_where(
 }
 
 /// The global list, newest first, filtered by tag, author and/or a user's favorites.
+///
+/// One filter or none reads its total from a kept count (and a tag alone walks its links'
+/// index); filters in combination narrow `articles` with subqueries and count the matches.
 pub async fn list(
     db: &Db,
     viewer: Option<UserId>,
     filter: &Filter,
     page: Page,
 ) -> Result<ArticleList> {
-    let mut conditions = vec!["1 = 1".to_string()];
-    let mut args: Vec<&str> = Vec::new();
-    if let Some(tag) = filter.tag.as_deref() {
-        args.push(tag);
-        conditions.push(format!(
-            "a.id IN (SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE t.name = ${})",
-            args.len() + 1
-        ));
-    }
-    if let Some(author) = filter.author.as_deref() {
-        args.push(author);
-        conditions.push(format!("u.username = ${}", args.len() + 1));
-    }
-    if let Some(user) = filter.favorited.as_deref() {
-        args.push(user);
-        conditions.push(format!(
-            "a.id IN (SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE fu.username = ${})",
-            args.len() + 1
-        ));
-    }
-    let mut where_sql = conditions.join(" AND ");
-    let mut source = ARTICLES;
     let filter_by = (
         filter.tag.as_deref(),
         filter.author.as_deref(),
         filter.favorited.as_deref(),
     );
-    let articles_count = match filter_by {
+    let (source, where_sql, args, articles_count) = match filter_by {
         (None, None, None) => {
-            sqlx::query_scalar("SELECT article_count FROM site_counts")
+            let total = sqlx::query_scalar("SELECT article_count FROM site_counts")
                 .fetch_one(db.pool())
-                .await?
+                .await?;
+            (ARTICLES, "1 = 1".to_string(), vec![], total)
         }
         (Some(tag), None, None) => {
-            // Alone, a tag is read through its links, in the order of their index.
-            source = TAG_LINKS;
-            where_sql = "at.tag_id = (SELECT t.id FROM tags t WHERE t.name = $2)".to_string();
             let sql = "SELECT COALESCE(MAX(article_count), 0) FROM tags WHERE name = $1";
-            kept_count(db, sql, tag).await?
+            let total = kept_count(db, sql, tag).await?;
+            let where_sql = "at.tag_id = (SELECT t.id FROM tags t WHERE t.name = $2)".to_string();
+            (TAG_LINKS, where_sql, vec![tag], total)
         }
         (None, Some(author), None) => {
             let sql = "SELECT COALESCE(MAX(article_count), 0) FROM users WHERE username = $1";
-            kept_count(db, sql, author).await?
+            let total = kept_count(db, sql, author).await?;
+            (ARTICLES, written_by(2), vec![author], total)
         }
         (None, None, Some(user)) => {
             let sql = "SELECT COALESCE(MAX(favorite_count), 0) FROM users WHERE username = $1";
-            kept_count(db, sql, user).await?
+            let total = kept_count(db, sql, user).await?;
+            (ARTICLES, favorited_by(2), vec![user], total)
         }
-        _ => count_where(db, &where_sql, &args).await?,
+        (tag, author, user) => {
+            let mut conditions = Vec::new();
+            let mut args: Vec<&str> = Vec::new();
+            if let Some(tag) = tag {
+                args.push(tag);
+                conditions.push(format!(
+                    "a.id IN (SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE t.name = ${})",
+                    args.len() + 1
+                ));
+            }
+            if let Some(author) = author {
+                args.push(author);
+                conditions.push(written_by(args.len() + 1));
+            }
+            if let Some(user) = user {
+                args.push(user);
+                conditions.push(favorited_by(args.len() + 1));
+            }
+            let where_sql = conditions.join(" AND ");
+            let total = count_where(db, &where_sql, &args).await?;
+            (ARTICLES, where_sql, args, total)
+        }
     };
     page_where(db, viewer, source, &where_sql, &args, articles_count, page).await
+}
+
+/// Articles whose author is named by placeholder `$n`.
+fn written_by(n: usize) -> String {
+    format!("u.username = ${n}")
+}
+
+/// Articles favorited by the user named by placeholder `$n`.
+fn favorited_by(n: usize) -> String {
+    format!(
+        "a.id IN (SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE fu.username = ${n})"
+    )
 }
 
 /// Articles by the authors `viewer` follows, newest first.
