@@ -1,9 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
-// The suite runs against a freshly built release server on an empty SQLite database in a
+// The suite runs against the freshly built server (scripts/test.sh builds target/debug/conduit
+// and the site; CONDUIT_E2E_SERVER names another build) on an empty SQLite database in a
 // temporary directory, started here and stopped when the suite ends.
 const port = Number(process.env.CONDUIT_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+const server = process.env.CONDUIT_E2E_SERVER ?? '../target/debug/conduit';
 
 export default defineConfig({
   testDir: './tests',
@@ -31,7 +33,7 @@ export default defineConfig({
   },
   webServer: {
     command:
-      'data_dir=$(mktemp -d) && CONDUIT_DATA_DIR="$data_dir" exec ../target/release/conduit',
+      `data_dir=$(mktemp -d) && CONDUIT_DATA_DIR="$data_dir" exec ${server}`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -39,6 +41,8 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       CONDUIT_LISTEN_ADDR: `127.0.0.1:${port}`,
+      // What cargo-leptos would bake in: the test build is a plain cargo build.
+      LEPTOS_OUTPUT_NAME: 'conduit',
       LEPTOS_SITE_ROOT: '../target/site',
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_ENV: 'PROD',

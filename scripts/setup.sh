@@ -21,7 +21,7 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   (cd "$ROOT" && rustup target add wasm32-unknown-unknown)
 fi
 
-# cargo-leptos and wasm-bindgen-cli: the slow part of a first run. Only the release build needs
+# cargo-leptos and wasm-bindgen-cli: the slow part of a first run. Only the WASM build needs
 # them, so the test command sets CONDUIT_SETUP_DEFER_BUILD_TOOLS=1: they install in the
 # background while formatting, clippy and the Rust tests run, and conduit_wait_for_build_tools
 # waits for them.
@@ -33,20 +33,22 @@ install_build_tools() (
   # They are build tools, not shipped code: their own release profile (fat LTO, one codegen
   # unit, opt-level 3) kept cargo-leptos compiling for 41 minutes beside a cold test run on
   # 2 cores, for a speed-up nobody waits on.
-  export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1
+  export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
   if ! have_cargo_leptos; then
     log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine)"
+    # Unoptimised: it only orchestrates (cargo, wasm-bindgen, a small stylesheet), and its ~500
+    # crates (swc, lightningcss, a vendored OpenSSL) are the largest compile of a first run.
     # Its dependencies need a newer rustc than stable has; nightly builds it.
-    if rustup toolchain list | grep -q '^nightly'; then
-      (cd /tmp && cargo +nightly install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
-    else
-      (cd /tmp && cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
-    fi
+    local toolchain=()
+    if rustup toolchain list | grep -q '^nightly'; then toolchain=(+nightly); fi
+    (cd /tmp && CARGO_PROFILE_RELEASE_OPT_LEVEL=0 cargo "${toolchain[@]}" install cargo-leptos \
+      --version "$CARGO_LEPTOS_VERSION" --locked)
   fi
   if ! have_wasm_bindgen; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-    (cd /tmp && cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force)
+    # Lightly optimised: it rewrites every WASM build, debug builds of tens of megabytes included.
+    (cd /tmp && CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install wasm-bindgen-cli \
+      --version "$WASM_BINDGEN_VERSION" --force)
   fi
 )
 
