@@ -41,8 +41,6 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       CONDUIT_LISTEN_ADDR: `127.0.0.1:${port}`,
-      // What cargo-leptos would bake in: the test build is a plain cargo build.
-      LEPTOS_OUTPUT_NAME: 'conduit',
       LEPTOS_SITE_ROOT: '../target/site',
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_ENV: 'PROD',
