@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use super::db::{iso_millis, now_millis, Db};
+use super::db::{iso_millis, now_millis, Backend, Db};
 use super::error::is_unique_violation;
 use super::validate::{Checks, Page, MAX_BODY, MAX_DESCRIPTION, MAX_TITLE};
 use super::{tags, viewer_id, Error, Result, UserId};
@@ -163,8 +163,8 @@ async fn count_for(db: &Db, sql: &'static str, name: &str) -> Result<i64> {
         .await?)
 }
 
-/// One page of the articles of `source` matching `where_sql` (which may use `$2`.. for `args`),
-/// newest first.
+/// One page of the articles of `source` matching `where_sql`, newest first. `where_sql` may use
+/// `$1` (the viewer), `$2`.. for `args`, and the two after them (the page's limit and offset).
 async fn page_where(
     db: &Db,
     viewer: Option<UserId>,
@@ -291,12 +291,32 @@ pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
         db,
         Some(viewer),
         ARTICLES,
-        "a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)",
+        followed_articles(db.backend()),
         &[],
         articles_count,
         page,
     )
     .await
+}
+
+/// The feed's condition. PostgreSQL, misled by how unevenly articles spread over authors (it
+/// expects a dozen per author), read every article of every followed author and sorted them:
+/// 28 ms for 25 prolific authors (9,073 articles) on the large set. It now takes the newest
+/// `offset + limit` of each followed author along `articles_author_created_idx` (LATERAL; $2 and
+/// $3 are the page's limit and offset), 4 ms. SQLite has no LATERAL and walks the creation-time
+/// index with the followed set instead (2.5 ms on the same data).
+fn followed_articles(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => {
+            "a.id IN (SELECT fa.id FROM follows fo CROSS JOIN LATERAL (
+                 SELECT x.id FROM articles x WHERE x.author_id = fo.followee_id
+                 ORDER BY x.created_at DESC, x.id DESC LIMIT $2 + $3) fa
+               WHERE fo.follower_id = $1)"
+        }
+        Backend::Sqlite => {
+            "a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)"
+        }
+    }
 }
 
 /// One article with its body.

@@ -1,7 +1,7 @@
 //! The counts the schema keeps (migration 0002) and the tag links' copy of the creation time
 //! (0003): after seeding and after every kind of write through the API, including deletes that
-//! cascade, each total the API reports equals counting the rows, and each tag page lists what
-//! the plain query over `articles` lists, in the same order.
+//! cascade, each total the API reports equals counting the rows, and each tag page and feed page
+//! lists what the plain query over `articles` lists, in the same order.
 
 use serde_json::{json, Value};
 use server::seed::{self, Size, PASSWORD};
@@ -222,5 +222,42 @@ api_test!(
         for article in page.json["articles"].as_array().unwrap() {
             assert!(article["tagList"].as_array().unwrap().contains(&json!(tag)), "{article}");
         }
+    }
+);
+
+api_test!(
+    async fn a_feed_page_lists_the_same_articles_in_the_same_order_as_the_plain_query(app) {
+        seed::run(&app.db, Size::Small, 5).await.unwrap();
+        // The reader who follows the most authors, so the page mixes many of them; deep enough
+        // that a prolific author supplies more than one page of what comes before it.
+        let email = &names(
+            &app,
+            "SELECT u.email FROM users u JOIN follows fo ON fo.follower_id = u.id
+             GROUP BY u.id, u.email ORDER BY COUNT(*) DESC, u.id LIMIT 1",
+        )
+        .await[0];
+        let expected: Vec<String> = sqlx::query_scalar(
+            "SELECT a.slug FROM articles a WHERE a.author_id IN
+               (SELECT fo.followee_id FROM follows fo JOIN users r ON r.id = fo.follower_id WHERE r.email = $1)
+             ORDER BY a.created_at DESC, a.id DESC LIMIT 20 OFFSET 200",
+        )
+        .bind(email.clone())
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(expected.len(), 20);
+        let login = app
+            .post("/api/users/login", None, json!({"user": {"email": email, "password": PASSWORD}}))
+            .await;
+        let token = login.assert_status(200)["user"]["token"].as_str().unwrap().to_string();
+        let page = app.get("/api/articles/feed?limit=20&offset=200", Some(&token)).await;
+        assert_eq!(slugs(page.assert_status(200)), expected);
+        let authors: std::collections::HashSet<&str> = page.json["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["author"]["username"].as_str().unwrap())
+            .collect();
+        assert!(authors.len() > 1, "the page mixes authors: {authors:?}");
     }
 );
