@@ -303,8 +303,8 @@ pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
 /// expects a dozen per author), read every article of every followed author and sorted them:
 /// 28 ms for 25 prolific authors (9,073 articles) on the large set. It now takes the newest
 /// `offset + limit` of each followed author along `articles_author_created_idx` (LATERAL; $2 and
-/// $3 are the page's limit and offset), 4 ms. SQLite has no LATERAL and walks the creation-time
-/// index with the followed set instead (2.5 ms on the same data).
+/// $3 are the page's limit and offset), 4 ms. SQLite has no LATERAL and needs none: it sorts the
+/// followed authors' entries of that index, which covers the sort (0.3 ms on the same data).
 fn followed_articles(backend: Backend) -> &'static str {
     match backend {
         Backend::Postgres => {
