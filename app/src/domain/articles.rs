@@ -302,16 +302,18 @@ pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
 /// The feed's condition. PostgreSQL, misled by how unevenly articles spread over authors (it
 /// expects a dozen per author), read every article of every followed author and sorted them:
 /// 28 ms for 25 prolific authors (9,073 articles) on the large set. It now takes the newest
-/// `offset + limit` of each followed author along `articles_author_created_idx` (LATERAL; $2 and
-/// $3 are the page's limit and offset), 4 ms. SQLite has no LATERAL and needs none: it sorts the
+/// `offset + limit` of each followed author from `articles_author_created_idx` alone (LATERAL;
+/// $2 and $3 are the page's limit and offset), keeps the newest `offset + limit` of those, and
+/// only then reads articles: 1 ms. SQLite has no LATERAL and needs none: it sorts the
 /// followed authors' entries of that index, which covers the sort (0.3 ms on the same data).
 fn followed_articles(backend: Backend) -> &'static str {
     match backend {
         Backend::Postgres => {
             "a.id IN (SELECT fa.id FROM follows fo CROSS JOIN LATERAL (
-                 SELECT x.id FROM articles x WHERE x.author_id = fo.followee_id
+                 SELECT x.id, x.created_at FROM articles x WHERE x.author_id = fo.followee_id
                  ORDER BY x.created_at DESC, x.id DESC LIMIT $2 + $3) fa
-               WHERE fo.follower_id = $1)"
+               WHERE fo.follower_id = $1
+               ORDER BY fa.created_at DESC, fa.id DESC LIMIT $2 + $3)"
         }
         Backend::Sqlite => {
             "a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)"
