@@ -38,6 +38,9 @@ const LATENCY_BUCKETS: &[f64] = &[
 /// Pool waits from 0.5 ms to the acquire timeout.
 const ACQUIRE_BUCKETS: &[f64] = &[0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 3.0, 10.0];
 
+/// How often buffered histogram samples are folded into their buckets (the exporter's default).
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// Installs the process-wide recorder once (later calls reuse it) and returns its handle, or
@@ -57,6 +60,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
                     return None;
                 }
             };
+            spawn_upkeep(handle.clone());
             metrics::describe_counter!(
                 REQUESTS,
                 "HTTP requests answered, by method, route template and status class"
@@ -125,6 +129,23 @@ pub async fn sample_pool(db: &Db, max_connections: u32, timeout: Duration) {
     } else {
         // A failed acquire is the longest wait there is.
         metrics::histogram!(POOL_ACQUIRE).record(started.elapsed().as_secs_f64());
+    }
+}
+
+/// The recorder keeps every histogram sample until upkeep folds it into the buckets, which a
+/// scrape of `/metrics` also does; with nobody scraping, the samples piled up (the 10-minute
+/// soak: RSS 24.8 -> 39.7 MiB at 1,500 req/s, ~20 bytes a request). A thread of its own, so it
+/// runs whichever runtime (or none) installed the recorder.
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let upkeep = move || loop {
+        std::thread::sleep(UPKEEP_EVERY);
+        handle.run_upkeep();
+    };
+    if let Err(err) = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(upkeep)
+    {
+        tracing::warn!(error = %err, "metrics upkeep did not start; samples are folded on scrape only");
     }
 }
 
