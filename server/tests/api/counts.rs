@@ -25,6 +25,22 @@ async fn names(app: &TestApp, sql: &'static str) -> Vec<String> {
         .expect("names")
 }
 
+/// The slugs of a full page of 20 at `offset` of the articles matching `condition` (on `a`, with
+/// `name` as `$1`), newest first, by the plain query the API's listings must agree with.
+async fn plain_page(app: &TestApp, condition: &str, name: &str, offset: usize) -> Vec<String> {
+    let sql = format!(
+        "SELECT a.slug FROM articles a WHERE {condition}
+         ORDER BY a.created_at DESC, a.id DESC LIMIT 20 OFFSET {offset}"
+    );
+    let slugs: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(name.to_string())
+        .fetch_all(app.db.pool())
+        .await
+        .expect("a page by the plain query");
+    assert_eq!(slugs.len(), 20, "a full page");
+    slugs
+}
+
 fn total(resp: &crate::harness::Resp) -> i64 {
     resp.assert_status(200)["articlesCount"].as_i64().unwrap()
 }
@@ -206,16 +222,13 @@ api_test!(
     async fn a_tag_page_lists_the_same_articles_in_the_same_order_as_the_plain_query(app) {
         seed::run(&app.db, Size::Small, 5).await.unwrap();
         let tag = &names(&app, "SELECT name FROM tags ORDER BY article_count DESC LIMIT 1").await[0];
-        let expected: Vec<String> = sqlx::query_scalar(
-            "SELECT a.slug FROM articles a WHERE a.id IN
-               (SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE t.name = $1)
-             ORDER BY a.created_at DESC, a.id DESC LIMIT 20 OFFSET 40",
+        let expected = plain_page(
+            &app,
+            "a.id IN (SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE t.name = $1)",
+            tag,
+            40,
         )
-        .bind(tag.clone())
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap();
-        assert_eq!(expected.len(), 20);
+        .await;
         let page = app.get(&format!("/api/articles?tag={tag}&limit=20&offset=40"), None).await;
         assert_eq!(slugs(page.assert_status(200)), expected);
         // Every article on it carries the tag.
@@ -236,16 +249,13 @@ api_test!(
              GROUP BY u.id, u.email ORDER BY COUNT(*) DESC, u.id LIMIT 1",
         )
         .await[0];
-        let expected: Vec<String> = sqlx::query_scalar(
-            "SELECT a.slug FROM articles a WHERE a.author_id IN
-               (SELECT fo.followee_id FROM follows fo JOIN users r ON r.id = fo.follower_id WHERE r.email = $1)
-             ORDER BY a.created_at DESC, a.id DESC LIMIT 20 OFFSET 200",
+        let expected = plain_page(
+            &app,
+            "a.author_id IN (SELECT fo.followee_id FROM follows fo JOIN users r ON r.id = fo.follower_id WHERE r.email = $1)",
+            email,
+            200,
         )
-        .bind(email.clone())
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap();
-        assert_eq!(expected.len(), 20);
+        .await;
         let login = app
             .post("/api/users/login", None, json!({"user": {"email": email, "password": PASSWORD}}))
             .await;
