@@ -5,6 +5,7 @@ use app::server_ctx::AppState;
 use app::{shell, App, SERVER_FN_PREFIX};
 use axum::body::Body;
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -13,6 +14,7 @@ use axum::Router;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::services::ServeDir;
 
 use crate::layers::CspNonce;
 
@@ -20,6 +22,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
+    let not_found_page =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_csp_nonce, shell);
     Router::new()
         .leptos_routes_with_context(
             &state,
@@ -30,10 +34,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
             },
             move || shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(provide_csp_nonce, shell))
+        // Files of the site root (the bundle, styles, fonts, icons), precompressed variants
+        // first; any other path gets the app's 404 page. Leptos's own file handler gave a file
+        // the status of whatever `ResponseOptions` its fresh reactive owner found, and under
+        // concurrent requests that could be another request's 404: the browser suite once saw
+        // `/pkg/conduit.wasm` answered with its own bytes and a 404 status.
+        .fallback_service(
+            ServeDir::new(state.leptos_options.site_root.to_string())
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false)
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(not_found_page.with_state(state)),
+        )
         .layer(middleware::from_fn(refuse_cross_site_server_fns))
 }
 
