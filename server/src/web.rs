@@ -21,21 +21,19 @@ use crate::layers::CspNonce;
 pub fn routes(state: AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let request_context = move || {
+        provide_context(context_state.clone());
+        provide_csp_nonce();
+    };
     let shell_options = state.leptos_options.clone();
+    let app_shell = move || shell(shell_options.clone());
+    // Any other path renders the app, whose router answers it with the 404 page (and status).
     let not_found_page =
-        leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_csp_nonce, shell);
+        leptos_axum::render_app_to_stream_with_context(request_context.clone(), app_shell.clone());
     Router::new()
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(context_state.clone());
-                provide_csp_nonce();
-            },
-            move || shell(shell_options.clone()),
-        )
+        .leptos_routes_with_context(&state, routes, request_context, app_shell)
         // Files of the site root (the bundle, styles, fonts, icons), precompressed variants
-        // first; any other path gets the app's 404 page. Leptos's own file handler gave a file
+        // first; any other path gets the app's 404 page. Leptos's file handler gave a file
         // the status of whatever `ResponseOptions` its fresh reactive owner found, and under
         // concurrent requests that could be another request's 404: the browser suite once saw
         // `/pkg/conduit.wasm` answered with its own bytes and a 404 status.
