@@ -301,9 +301,9 @@ pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
 /// expects a dozen per author), read every article of every followed author and sorted them:
 /// 28 ms for 25 prolific authors (9,073 articles) on the large set. It now takes the newest
 /// `offset + limit` of each followed author from `articles_author_created_idx` alone (LATERAL),
-/// keeps the newest `offset + limit` of those, and
-/// only then reads articles: 1 ms. SQLite has no LATERAL and needs none: it sorts the
-/// followed authors' entries of that index, which covers the sort (0.3 ms on the same data).
+/// keeps the newest `offset + limit` of those, and only then reads articles: 1 ms. SQLite has
+/// no LATERAL and needs none: it sorts the followed authors' entries of that index, which covers
+/// the sort (0.3 ms on the same data).
 fn followed_articles(backend: Backend, page: Page) -> String {
     match backend {
         Backend::Postgres => {
