@@ -68,6 +68,9 @@ WORKDIR /build
 ENV CARGO_PROFILE_RELEASE_STRIP=symbols \
     CARGO_TERM_COLOR=never
 COPY --from=planner /build/recipe.json recipe.json
+# The workspace's build settings (.cargo/config.toml: the bundled SQLite's flags) apply to the
+# cached dependencies too, or the final build would compile them again.
+COPY .cargo .cargo
 # Dependencies of the server (native, release) and of the browser bundle (wasm32, the
 # wasm-release profile, in cargo-leptos' target/front), cached in their own layers.
 RUN cargo chef cook --release --no-default-features --package server --recipe-path recipe.json

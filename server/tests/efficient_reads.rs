@@ -16,7 +16,7 @@ use serde_json::json;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
-use harness::{TestApp, TestUser};
+use harness::{Backend, TestApp, TestUser};
 
 static LAST: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -198,6 +198,20 @@ async fn reads_cost_the_same_statements_for_1_or_20_articles() {
                 .assert_status(200);
             let (favorite, favorite_sql) = take_statements();
             assert_eq!(favorite, 2, "a favorite took {favorite_sql:?}");
+
+            // A statement is planned once per connection and then reused. SQLite built with
+            // STAT4 re-plans `WHERE slug = ?` at every execution once ANALYZE has run (see
+            // .cargo/config.toml): half of one article's server time went to re-parsing.
+            if app.backend == Backend::Sqlite {
+                let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+                    .fetch_all(app.db.pool())
+                    .await
+                    .unwrap();
+                assert!(
+                    !options.iter().any(|option| option.contains("STAT4")),
+                    "SQLite is built with STAT4: {options:?}"
+                );
+            }
         },
     )
     .await;
