@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -100,6 +101,10 @@ class Server:
         text = Path(f"/proc/{self.proc.pid}/status").read_text()
         return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1))
 
+    def cpu_seconds(self):
+        """CPU time (user + system, all threads) the server process has used so far."""
+        return process_cpu_seconds(self.proc.pid)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -111,7 +116,9 @@ class Server:
         self.log.close()
 
 
-def conduit_server(database_url, data_dir):
+def conduit_server(database_url, data_dir, wrapper=()):
+    """The release server on the given database; `wrapper` runs it under another command
+    (bench/profile.py: valgrind)."""
     env = {
         "DATABASE_URL": database_url,
         "CONDUIT_DATA_DIR": str(data_dir),
@@ -120,7 +127,7 @@ def conduit_server(database_url, data_dir):
         "LEPTOS_SITE_PKG_DIR": "pkg",
         "LEPTOS_ENV": "PROD",
     }
-    return Server("conduit", [str(BIN)], env, PORT, "/readyz")
+    return Server("conduit", [*wrapper, str(BIN)], env, PORT, "/readyz")
 
 
 def http_json(base, method, path, body=None, token=None):
@@ -140,6 +147,32 @@ def sign_in(base, email):
 
 # --------------------------------------------------------------------------------------------
 # Load
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid):
+    """utime + stime of a process from /proc/<pid>/stat (fields 14 and 15, after the command)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgres_cpu_seconds():
+    """CPU time used so far by every PostgreSQL process (its backends serve both servers' pools,
+    which stay connected through a run, so a difference across a run is that run's database work)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().split(" (", 1)[1].startswith("postgres)"):
+                total += process_cpu_seconds(stat.parent.name)
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class RssSampler(threading.Thread):
@@ -185,14 +218,24 @@ def wrk(server, path, concurrency, duration, auth=None, script="report.lua", arg
 
 
 def measure(server, path, duration, **kwargs):
-    """wrk at each concurrency after a one-second warm-up, with the peak RSS of each run."""
+    """wrk at each concurrency after a one-second warm-up, with the peak RSS of each run and the
+    CPU time per request of the server, of PostgreSQL and of wrk itself: with all three on the
+    same 2 cores, throughput at c=64 is bound by their sum, so these say where a request's cost
+    goes and why one server outruns another."""
     rows = {}
     for concurrency in CONCURRENCY:
         wrk(server, path, concurrency, 1, **kwargs)
         sampler = RssSampler(server)
         sampler.start()
+        before = (server.cpu_seconds(), postgres_cpu_seconds(), children_cpu_seconds())
         result = wrk(server, path, concurrency, duration, **kwargs)
+        after = (server.cpu_seconds(), postgres_cpu_seconds(), children_cpu_seconds())
         result["rss_mib"] = round(sampler.finish() / 1024, 1)
+        per_request = [
+            round((a - b) * 1e6 / result["requests"]) if result["requests"] else None
+            for a, b in zip(after, before)
+        ]
+        result["cpu_us"] = dict(zip(("server", "postgres", "load"), per_request))
         rows[str(concurrency)] = result
     return rows
 

@@ -32,9 +32,15 @@ def count_5xx(server):
     return sum(float(m) for m in re.findall(r'^http_requests_total\{[^}]*status="5xx"[^}]*\} (\S+)', text, re.M))
 
 
-def soak_run(server, params, seconds, pause_ms, connections=16):
+# With 64 connections a connection's period at 80% of peak is tens of milliseconds, so wrk's
+# whole-millisecond pauses can set the rate within a few percent (with 16 it was a few ms, and
+# one millisecond more or less moved the rate by a fifth).
+SOAK_CONNECTIONS = 64
+
+
+def soak_run(server, params, seconds, pause_ms):
     auth = f"Token {params['token']}"
-    return bench.wrk(server, "/", connections, seconds, auth=auth, script="soak.lua",
+    return bench.wrk(server, "/", SOAK_CONNECTIONS, seconds, auth=auth, script="soak.lua",
                      args=(params["slug"], params["comment_slug"], str(pause_ms)))
 
 
@@ -49,12 +55,18 @@ def soak(minutes):
         params["comment_slug"] = bench.http_json(server.base, "GET", "/api/articles?limit=1&offset=100")["articles"][0]["slug"]
         peak = soak_run(server, params, 10, 0)["rps"]
         target = 0.8 * peak
-        # wrk pauses after each answer, so the pause is the period minus the time an answer takes;
-        # one calibration run corrects the first guess.
-        pause = max(0.0, 16_000 / target - 16_000 / peak)
-        achieved = soak_run(server, params, 10, round(pause))["rps"]
-        pause = max(0.0, pause + 16_000 / target - 16_000 / achieved)
-        bench.log(f"soak: peak {peak:.0f} req/s, target {target:.0f} req/s, pause {pause:.1f} ms per request")
+        # wrk pauses after each answer, so a connection's period is the pause plus the answer's
+        # time, which itself shrinks as the load does: correct the pause from measured rates
+        # until the rate is within 3% of the target.
+        period = SOAK_CONNECTIONS * 1000
+        pause = max(0.0, period / target - period / peak)
+        for _ in range(4):
+            achieved = soak_run(server, params, 10, round(pause))["rps"]
+            bench.log(f"soak calibration: pause {round(pause)} ms -> {achieved:.0f} req/s (target {target:.0f})")
+            if abs(achieved / target - 1) <= 0.03:
+                break
+            pause = max(0.0, pause + period / target - period / achieved)
+        bench.log(f"soak: peak {peak:.0f} req/s, target {target:.0f} req/s, pause {round(pause)} ms per request")
         before = count_5xx(server)
         minutes_out = []
         for minute in range(minutes):

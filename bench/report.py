@@ -32,16 +32,26 @@ def kib(n):
     return f"{n / 1024:,.1f}"
 
 
+def cpu(run):
+    """CPU time per request of the server, PostgreSQL and wrk (µs), when the run measured it."""
+    per = run.get("cpu_us")
+    if not per:
+        return "–"
+    return " · ".join("–" if per[k] is None else fmt_int(per[k]) for k in ("server", "postgres", "load"))
+
+
 def load_table(results, concurrency):
-    lines = ["| request | " + " | ".join(f"c={c}: req/s · p50 · p99 (ms)" for c in concurrency) + " | errors | peak RSS c=64 (MiB) |",
-             "|---|" + "---|" * len(concurrency) + "---|---|"]
+    top = concurrency[-1]
+    lines = ["| request | " + " | ".join(f"c={c}: req/s · p50 · p99 (ms)" for c in concurrency)
+             + f" | errors | peak RSS c={top} (MiB) | CPU per request at c={top}: server · PostgreSQL · wrk (µs) |",
+             "|---|" + "---|" * len(concurrency) + "---|---|---|"]
     for name in NAMES:
         if name not in results:
             continue
         runs = results[name]
         cells = [f"{fmt_int(runs[str(c)]['rps'])} · {runs[str(c)]['p50_ms']} · {runs[str(c)]['p99_ms']}" for c in concurrency]
         errors = sum(runs[str(c)]["errors"] for c in concurrency)
-        lines.append(f"| {NAMES[name]} | " + " | ".join(cells) + f" | {errors} | {runs[str(concurrency[-1])]['rss_mib']} |")
+        lines.append(f"| {NAMES[name]} | " + " | ".join(cells) + f" | {errors} | {runs[str(top)]['rss_mib']} | {cpu(runs[str(top)])} |")
     return "\n".join(lines)
 
 
@@ -81,7 +91,8 @@ def main():
       f"launchbadge/realworld-axum-sqlx `{(anchors.get('launchbadge') or 'not built')[:12]}` "
       "(built by `bench/anchors/build.sh` from fetched snapshots outside the repository)\n")
     w("Commands: `bench/run.sh` (everything below but the drills; `--help` for options), "
-      "`bench/drills.sh` (soak, schemathesis, fuzzing), `bench/report.py` (re-render this file).\n")
+      "`bench/drills.sh` (soak, schemathesis, fuzzing), `bench/report.py` (re-render this file), "
+      "`bench/profile.py REQUEST` (the server's instructions per request under callgrind, and where they go).\n")
 
     w("## Data sets\n")
     w("`conduit seed --size small|large --seed 1`: users with bios and avatars, markdown bodies of 1–4 KB, "
@@ -103,14 +114,16 @@ def main():
     if anchor_rows:
         w("## Side by side with the anchors (PostgreSQL, same data, same run)\n")
         w(f"Ratio = Conduit's throughput / the anchor's at c={top} (above 1: Conduit is faster).\n")
-        w("| size | anchor | request | Conduit req/s · p99 | anchor req/s · p99 | ratio | anchor errors |")
-        w("|---|---|---|---|---|---|---|")
+        w("CPU per request: server · PostgreSQL · wrk, in µs, at the same concurrency; the three share "
+          "the machine's 2 cores, so their sum bounds the throughput.\n")
+        w("| size | anchor | request | Conduit req/s · p99 | anchor req/s · p99 | ratio | anchor errors | Conduit CPU per request (µs) | anchor CPU per request (µs) |")
+        w("|---|---|---|---|---|---|---|---|---|")
         for row in anchor_rows:
             ours = next(r for r in data["runs"] if r["backend"] == "postgres" and r["size"] == row["size"])
             for name, runs in row["results"].items():
                 a, c = runs[top], ours["results"][name][top]
                 errors = sum(runs[str(k)]["errors"] for k in conc)
-                w(f"| {row['size']} | {row['anchor']} | {NAMES[name]} | {fmt_int(c['rps'])} · {c['p99_ms']} ms | {fmt_int(a['rps'])} · {a['p99_ms']} ms | {fmt_ratio(ratio(c['rps'], a['rps']))} | {errors} |")
+                w(f"| {row['size']} | {row['anchor']} | {NAMES[name]} | {fmt_int(c['rps'])} · {c['p99_ms']} ms | {fmt_int(a['rps'])} · {a['p99_ms']} ms | {fmt_ratio(ratio(c['rps'], a['rps']))} | {errors} | {cpu(c)} | {cpu(a)} |")
         w("")
         w("| anchor | size | idle RSS (MiB) | start to ready (ms) |")
         w("|---|---|---|---|")
