@@ -158,16 +158,23 @@ def process_cpu_seconds(pid):
 
 
 def postgres_cpu_seconds():
-    """CPU time used so far by every PostgreSQL process (its backends serve both servers' pools,
-    which stay connected through a run, so a difference across a run is that run's database work)."""
-    total = 0.0
+    """CPU time used so far by each PostgreSQL process, by pid (its backends serve both servers'
+    pools, which stay connected through a run)."""
+    used = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             if stat.read_text().split(" (", 1)[1].startswith("postgres)"):
-                total += process_cpu_seconds(stat.parent.name)
+                used[stat.parent.name] = process_cpu_seconds(stat.parent.name)
         except (OSError, IndexError):
             pass
-    return total
+    return used
+
+
+def postgres_cpu_since(before):
+    """PostgreSQL's CPU time since the `before` snapshot: what each process used since (all of it
+    for processes started since). A process that ended meanwhile (an autovacuum worker) is left
+    out: subtracting its earlier total would make the difference meaningless."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in postgres_cpu_seconds().items())
 
 
 def children_cpu_seconds():
@@ -227,14 +234,13 @@ def measure(server, path, duration, **kwargs):
         wrk(server, path, concurrency, 1, **kwargs)
         sampler = RssSampler(server)
         sampler.start()
-        before = (server.cpu_seconds(), postgres_cpu_seconds(), children_cpu_seconds())
+        server_before, postgres_before, load_before = (
+            server.cpu_seconds(), postgres_cpu_seconds(), children_cpu_seconds())
         result = wrk(server, path, concurrency, duration, **kwargs)
-        after = (server.cpu_seconds(), postgres_cpu_seconds(), children_cpu_seconds())
+        used = (server.cpu_seconds() - server_before, postgres_cpu_since(postgres_before),
+                children_cpu_seconds() - load_before)
         result["rss_mib"] = round(sampler.finish() / 1024, 1)
-        per_request = [
-            round((a - b) * 1e6 / result["requests"]) if result["requests"] else None
-            for a, b in zip(after, before)
-        ]
+        per_request = [round(seconds * 1e6 / result["requests"]) if result["requests"] else None for seconds in used]
         result["cpu_us"] = dict(zip(("server", "postgres", "load"), per_request))
         rows[str(concurrency)] = result
     return rows
