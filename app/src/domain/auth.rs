@@ -62,10 +62,12 @@ struct Claims {
 }
 
 /// Signs and checks the API's bearer tokens (`Authorization: Token <jwt>`).
+///
+/// Cheap to clone: the app state that holds it is cloned for every request, and the keys are
+/// shared rather than copied (and zeroized) each time.
 #[derive(Clone)]
 pub struct Tokens {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    keys: std::sync::Arc<(EncodingKey, DecodingKey)>,
     ttl: Duration,
 }
 
@@ -80,8 +82,10 @@ impl std::fmt::Debug for Tokens {
 impl Tokens {
     pub fn new(secret: &[u8], ttl: Duration) -> Tokens {
         Tokens {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            keys: std::sync::Arc::new((
+                EncodingKey::from_secret(secret),
+                DecodingKey::from_secret(secret),
+            )),
             ttl,
         }
     }
@@ -93,14 +97,14 @@ impl Tokens {
             iat: now,
             exp: now + self.ttl.as_secs(),
         };
-        jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
+        jsonwebtoken::encode(&Header::default(), &claims, &self.keys.0)
             .map_err(|e| Error::Internal(format!("token signing failed: {e}")))
     }
 
     /// The user a token names, or 401 `token: is invalid` for anything forged, expired or garbled.
     pub fn verify(&self, token: &str) -> Result<UserId> {
         let invalid = || Error::Unauthorized("token", "is invalid");
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default())
+        let data = jsonwebtoken::decode::<Claims>(token, &self.keys.1, &Validation::default())
             .map_err(|_| invalid())?;
         data.claims.sub.parse().map(UserId).map_err(|_| invalid())
     }
