@@ -234,7 +234,7 @@ pub async fn list(
             let sql = "SELECT COUNT(*) FROM favorites f JOIN users u ON u.id = f.user_id
                        WHERE u.username = $1";
             let total = count_for(db, sql, user).await?;
-            (ARTICLES, favorited_by(2), vec![user], total)
+            (ARTICLES, newest_favorites(page), vec![user], total)
         }
         (tag, author, user) => {
             let mut conditions = Vec::new();
@@ -272,6 +272,22 @@ fn written_by(n: usize) -> String {
 fn favorited_by(n: usize) -> String {
     format!(
         "a.id IN (SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE fu.username = ${n})"
+    )
+}
+
+/// The newest `offset + limit` articles favorited by the user named by `$2`, chosen from their
+/// ids and creation times before anything else of an article is read. SQLite computes the
+/// select list (counts, flags, tags) for every row it sorts, so with the plain condition it did
+/// that for all of a fan's favorites, not just the page's: on the large set the page cost 2.2
+/// times the list's instructions (callgrind: 3,068,439 vs 1,388,848), and now 1.3 times
+/// (1,792,267). PostgreSQL computes the select list after the LIMIT either way.
+fn newest_favorites(page: Page) -> String {
+    // A number, as in `page_where`.
+    let reach = page.limit + page.offset;
+    format!(
+        "a.id IN (SELECT fv.article_id FROM favorites fv JOIN articles x ON x.id = fv.article_id
+                  WHERE fv.user_id = (SELECT fu.id FROM users fu WHERE fu.username = $2)
+                  ORDER BY x.created_at DESC, x.id DESC LIMIT {reach})"
     )
 }
 

@@ -271,3 +271,26 @@ api_test!(
         assert!(authors.len() > 1, "the page mixes authors: {authors:?}");
     }
 );
+
+api_test!(
+    async fn a_favorites_page_lists_the_same_articles_in_the_same_order_as_the_plain_query(app) {
+        seed::run(&app.db, Size::Small, 5).await.unwrap();
+        // The most active fan, and a page after the first, so the page's ids are chosen from
+        // more favorites than it shows.
+        let fan = &names(
+            &app,
+            "SELECT u.username FROM users u JOIN favorites f ON f.user_id = u.id
+             GROUP BY u.id, u.username ORDER BY COUNT(*) DESC, u.id LIMIT 1",
+        )
+        .await[0];
+        let expected = plain_page(
+            &app,
+            "a.id IN (SELECT f.article_id FROM favorites f JOIN users u ON u.id = f.user_id WHERE u.username = $1)",
+            fan,
+            10,
+        )
+        .await;
+        let page = app.get(&format!("/api/articles?favorited={fan}&limit=20&offset=10"), None).await;
+        assert_eq!(slugs(page.assert_status(200)), expected);
+    }
+);
