@@ -39,7 +39,8 @@ PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5
 SEED = 1
 PASSWORD = "conduit-bench"  # server/src/seed.rs PASSWORD
 CONCURRENCY = (1, 16, 64)
-PORT = 3400
+# BENCH_PORT moves the servers, so a profile can run beside a benchmark or drill.
+PORT = int(os.environ.get("BENCH_PORT", "3400"))
 
 
 def log(message):
