@@ -193,7 +193,7 @@ mod tests {
             iat: 1,
             exp: 2,
         };
-        let token = jsonwebtoken::encode(&Header::default(), &claims, &tokens.encoding).unwrap();
+        let token = jsonwebtoken::encode(&Header::default(), &claims, &tokens.keys.0).unwrap();
         assert!(tokens.verify(&token).is_err());
     }
 
