@@ -146,12 +146,16 @@ def main():
     path = RESULTS / "drills.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    # Each drill keeps when and on which commit it ran: `--only` re-runs some and keeps the rest.
+    commit = bench.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).strip()
+    ran = f"{results['date']}, `{commit}`"
     if "schemathesis" in only:
-        results["schemathesis"] = schemathesis()
+        results["schemathesis"] = {**schemathesis(), "ran": ran}
     if "fuzz" in only:
         results["fuzz"] = fuzz(opts.fuzz_seconds)
+        results["fuzz_ran"] = ran
     if "soak" in only:
-        results["soak"] = soak(opts.soak_minutes)
+        results["soak"] = {**soak(opts.soak_minutes), "ran": ran}
     RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1) + "\n")
     subprocess.run([sys.executable, str(ROOT / "bench" / "report.py")], check=True)

@@ -197,7 +197,8 @@ def main():
     if drills.exists():
         d = json.loads(drills.read_text())
         w("## Reliability drills\n")
-        w(f"Run: {d.get('date', '?')} (`bench/drills.sh`).\n")
+        w(f"Last run: {d.get('date', '?')} (`bench/drills.sh`); each drill says when and on which commit it ran.\n")
+        unrecorded = "not recorded (an earlier run)"
         if "soak" in d:
             s = d["soak"]
             # `rate` is what the paced run achieved; the pacing aims at 80% of the peak and can miss.
@@ -205,14 +206,15 @@ def main():
               f"({s['rate'] / s['peak_rps']:.0%} of the measured peak {fmt_int(s['peak_rps'])} req/s; paced to aim "
               f"at 80%): {fmt_int(s['requests'])} requests, "
               f"{s['errors']} errors, {s['status_5xx']} 5xx; RSS {s['rss_first_mib']} MiB after the first minute, "
-              f"{s['rss_last_mib']} MiB at the end (samples per minute: {', '.join(str(x) for x in s['rss_per_minute_mib'])}).")
+              f"{s['rss_last_mib']} MiB at the end (samples per minute: {', '.join(str(x) for x in s['rss_per_minute_mib'])}). "
+              f"Run: {s.get('ran', unrecorded)}.")
         if "schemathesis" in d:
             s = d["schemathesis"]
-            w(f"- **Schemathesis** {s['version']} against `/api/openapi.json`: {s['summary']}")
+            w(f"- **Schemathesis** {s['version']} against `/api/openapi.json`: {s['summary']}. Run: {s.get('ran', unrecorded)}.")
         if "fuzz" in d:
             for target, f in d["fuzz"].items():
                 w(f"- **Fuzz** `{target}`: {f['runs']:,} runs in {f['seconds']} s, {f['crashes']} crashes"
-                  + (f" ({f['note']})" if f.get("note") else ""))
+                  + (f" ({f['note']})" if f.get("note") else "") + f". Run: {d.get('fuzz_ran', unrecorded)}.")
         w("")
 
     (ROOT / "BENCHMARKS.md").write_text("\n".join(out))
