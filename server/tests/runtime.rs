@@ -323,6 +323,12 @@ async fn every_log_line_of_a_request_has_its_id() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // tracing caches each callsite's interest for the whole process. While this test's
+    // subscriber is the only one registered, the interest comes from the default subscriber of
+    // whichever thread reaches the callsite first: a parallel test's thread, with none, caches
+    // "never", and this test then loses that line (tokio-rs/tracing#3611; it failed this way
+    // under load). With a second subscriber registered, tracing asks every registered one.
+    let _second_registered = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
 
     let token = "Token eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.c2lnbmF0dXJl";
     let with_secrets = Request::builder()
