@@ -152,10 +152,14 @@ def sign_in(base, email):
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_cpu_seconds(pid):
-    """utime + stime of a process from /proc/<pid>/stat (fields 14 and 15, after the command)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+def stat_cpu_seconds(stat_text):
+    """utime + stime from the text of /proc/<pid>/stat (fields 14 and 15, after the command)."""
+    fields = stat_text.rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def process_cpu_seconds(pid):
+    return stat_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
 
 
 def postgres_cpu_seconds():
@@ -164,10 +168,11 @@ def postgres_cpu_seconds():
     used = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if stat.read_text().split(" (", 1)[1].startswith("postgres)"):
-                used[stat.parent.name] = process_cpu_seconds(stat.parent.name)
-        except (OSError, IndexError):
-            pass
+            text = stat.read_text()
+        except OSError:  # the process ended since the listing
+            continue
+        if text.partition(" (")[2].startswith("postgres)"):
+            used[stat.parent.name] = stat_cpu_seconds(text)
     return used
 
 
