@@ -56,16 +56,24 @@ def soak(minutes):
         peak = soak_run(server, params, 10, 0)["rps"]
         target = 0.8 * peak
         # wrk pauses after each answer, so a connection's period is the pause plus the answer's
-        # time, which itself shrinks as the load does: correct the pause from measured rates
-        # until the rate is within 3% of the target.
+        # time, which itself shrinks as the load does. 1/rate is close to linear in the pause:
+        # secant steps on it, starting from the peak at no pause, until the rate is within 3%
+        # of the target.
         period = SOAK_CONNECTIONS * 1000
+        previous = (0.0, 1 / peak)
         pause = max(0.0, period / target - period / peak)
         for _ in range(4):
             achieved = soak_run(server, params, 10, round(pause))["rps"]
             bench.log(f"soak calibration: pause {round(pause)} ms -> {achieved:.0f} req/s (target {target:.0f})")
             if abs(achieved / target - 1) <= 0.03:
                 break
-            pause = max(0.0, pause + period / target - period / achieved)
+            (last_pause, last_inverse), inverse = previous, 1 / achieved
+            previous = (pause, inverse)
+            if inverse == last_inverse or pause == last_pause:
+                pause += period / target - period / achieved
+            else:
+                pause += (1 / target - inverse) * (pause - last_pause) / (inverse - last_inverse)
+            pause = max(0.0, pause)
         bench.log(f"soak: peak {peak:.0f} req/s, target {target:.0f} req/s, pause {round(pause)} ms per request")
         before = count_5xx(server)
         minutes_out = []
