@@ -410,10 +410,13 @@ def client_timing(base, slug):
 
 def versions():
     def first_line(cmd):
+        # Not run(): `wrk -v` prints its version and then exits with status 1.
         try:
-            return run(cmd).splitlines()[0].strip()
-        except (OSError, subprocess.CalledProcessError):
+            proc = subprocess.run(cmd, text=True, capture_output=True)
+        except OSError:
             return "unknown"
+        lines = (proc.stdout or proc.stderr).splitlines()
+        return lines[0].strip() if lines else "unknown"
 
     lock = (ROOT / "Cargo.lock").read_text()
 

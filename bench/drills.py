@@ -56,24 +56,27 @@ def soak(minutes):
         peak = soak_run(server, params, 10, 0)["rps"]
         target = 0.8 * peak
         # wrk pauses after each answer, so a connection's period is the pause plus the answer's
-        # time, which itself shrinks as the load does. 1/rate is close to linear in the pause:
-        # secant steps on it, starting from the peak at no pause, until the rate is within 3%
-        # of the target.
+        # time, which itself shrinks as the load does. 1/rate is close to linear in the pause,
+        # but 10-second rates are noisy: keep the closest pauses measured on each side of the
+        # target and interpolate between them (a bare secant through two noisy neighbours can
+        # jump to a pause of a second), until the rate is within 3% of the target.
         period = SOAK_CONNECTIONS * 1000
-        previous = (0.0, 1 / peak)
+        too_fast, too_slow = (0.0, 1 / peak), None  # (pause, 1/rate) on each side of the target
         pause = max(0.0, period / target - period / peak)
-        for _ in range(4):
+        for _ in range(5):
             achieved = soak_run(server, params, 10, round(pause))["rps"]
             bench.log(f"soak calibration: pause {round(pause)} ms -> {achieved:.0f} req/s (target {target:.0f})")
             if abs(achieved / target - 1) <= 0.03:
                 break
-            (last_pause, last_inverse), inverse = previous, 1 / achieved
-            previous = (pause, inverse)
-            if inverse == last_inverse or pause == last_pause:
-                pause += period / target - period / achieved
+            if achieved > target:
+                too_fast = max(too_fast, (pause, 1 / achieved))
             else:
-                pause += (1 / target - inverse) * (pause - last_pause) / (inverse - last_inverse)
-            pause = max(0.0, pause)
+                too_slow = min(too_slow or (pause, 1 / achieved), (pause, 1 / achieved))
+            if too_slow and too_fast[0] < too_slow[0]:
+                (fast_pause, fast_inverse), (slow_pause, slow_inverse) = too_fast, too_slow
+                pause = fast_pause + (1 / target - fast_inverse) * (slow_pause - fast_pause) / (slow_inverse - fast_inverse)
+            else:
+                pause = max(0.0, pause + period / target - period / achieved)
         bench.log(f"soak: peak {peak:.0f} req/s, target {target:.0f} req/s, pause {round(pause)} ms per request")
         before = count_5xx(server)
         minutes_out = []
@@ -157,15 +160,21 @@ def main():
     # Each drill keeps when and on which commit it ran: `--only` re-runs some and keeps the rest.
     commit = bench.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).strip()
     ran = f"{results['date']}, `{commit}`"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+    def save():  # after each drill, so a stopped run keeps the drills it finished
+        path.write_text(json.dumps(results, indent=1) + "\n")
+
     if "schemathesis" in only:
         results["schemathesis"] = {**schemathesis(), "ran": ran}
+        save()
     if "fuzz" in only:
         results["fuzz"] = fuzz(opts.fuzz_seconds)
         results["fuzz_ran"] = ran
+        save()
     if "soak" in only:
         results["soak"] = {**soak(opts.soak_minutes), "ran": ran}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1) + "\n")
+        save()
     subprocess.run([sys.executable, str(ROOT / "bench" / "report.py")], check=True)
     failed = [name for name in ("soak", "schemathesis") if name in results and not results[name]["passed"]]
     failed += [f"fuzz {t}" for t, r in results.get("fuzz", {}).items() if r["crashes"]]
