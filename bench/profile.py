@@ -51,21 +51,18 @@ def main():
 
     url, data_dir, params, _ = bench.seeded_database(opts.backend, opts.size)
     out_file = bench.WORK / "callgrind.out"
-    server = bench.conduit_server(url, data_dir)  # for the sign-in only: a token for the feed
-    try:
-        params["token"] = bench.sign_in(server.base, params["email"])
-    finally:
-        server.stop()
-    targets = bench.targets(params)
-    if opts.request not in targets or targets[opts.request][2] != "report.lua":
-        sys.exit(f"unknown read request {opts.request!r}; one of: "
-                 + ", ".join(n for n, t in targets.items() if t[2] == "report.lua"))
-    path, auth = targets[opts.request][0], targets[opts.request][1]
+    # The targets' paths and headers need a token (the feed's); it comes from the profiled server
+    # itself, before counting starts.
+    reads = {n for n, t in bench.targets(dict(params, token="")).items() if t[2] == "report.lua"}
+    if opts.request not in reads:
+        sys.exit(f"unknown read request {opts.request!r}; one of: {', '.join(sorted(reads))}")
 
     server = bench.conduit_server(url, data_dir, wrapper=[
         "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out_file}",
     ])
     try:
+        params["token"] = bench.sign_in(server.base, params["email"])
+        path, auth = bench.targets(params)[opts.request][:2]
         # Warm up (connections, prepared statements, caches), then count only the measured ones.
         send(server.port, path, auth, 20)
         subprocess.run(["callgrind_control", "--instr=on", str(server.proc.pid)], check=True, capture_output=True)
