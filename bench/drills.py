@@ -68,10 +68,11 @@ def soak(minutes):
             bench.log(f"soak calibration: pause {round(pause)} ms -> {achieved:.0f} req/s (target {target:.0f})")
             if abs(achieved / target - 1) <= 0.03:
                 break
+            measured = (pause, 1 / achieved)
             if achieved > target:
-                too_fast = max(too_fast, (pause, 1 / achieved))
+                too_fast = max(too_fast, measured)
             else:
-                too_slow = min(too_slow or (pause, 1 / achieved), (pause, 1 / achieved))
+                too_slow = min(too_slow, measured) if too_slow else measured
             if too_slow and too_fast[0] < too_slow[0]:
                 (fast_pause, fast_inverse), (slow_pause, slow_inverse) = too_fast, too_slow
                 pause = fast_pause + (1 / target - fast_inverse) * (slow_pause - fast_pause) / (slow_inverse - fast_inverse)

@@ -210,7 +210,7 @@ def main():
               f"Run: {s.get('ran', unrecorded)}.")
         if "schemathesis" in d:
             s = d["schemathesis"]
-            w(f"- **Schemathesis** {s['version']} against `/api/openapi.json`: {s['summary']}. Run: {s.get('ran', unrecorded)}.")
+            w(f"- **Schemathesis** (`{s['version']}`) against `/api/openapi.json`: {s['summary']}. Run: {s.get('ran', unrecorded)}.")
         if "fuzz" in d:
             for target, f in d["fuzz"].items():
                 w(f"- **Fuzz** `{target}`: {f['runs']:,} runs in {f['seconds']} s, {f['crashes']} crashes"
