@@ -3,6 +3,7 @@ use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title}
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::components::erased::page;
 use crate::components::layout::{Footer, Header};
 use crate::pages::article::ArticlePage;
 use crate::pages::auth::{LoginPage, RegisterPage};
@@ -53,17 +54,17 @@ pub fn App() -> impl IntoView {
             <main>
                 // Async rendering: each page's HTML is complete before it is sent, so it reads the
                 // same without JavaScript, and the server can answer 404 or redirect.
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/tag/:tag") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
-                    <Route path=path!("/editor/:slug") view=EditorPage ssr=SsrMode::Async />
-                    <Route path=path!("/article/:slug") view=ArticlePage ssr=SsrMode::Async />
-                    <Route path=path!("/profile/:username") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/profile/:username/favorites") view=ProfilePage ssr=SsrMode::Async />
+                <Routes fallback=page(NotFound)>
+                    <Route path=path!("/") view=page(HomePage) ssr=SsrMode::Async />
+                    <Route path=path!("/tag/:tag") view=page(HomePage) ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=page(LoginPage) ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=page(RegisterPage) ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=page(SettingsPage) ssr=SsrMode::Async />
+                    <Route path=path!("/editor") view=page(EditorPage) ssr=SsrMode::Async />
+                    <Route path=path!("/editor/:slug") view=page(EditorPage) ssr=SsrMode::Async />
+                    <Route path=path!("/article/:slug") view=page(ArticlePage) ssr=SsrMode::Async />
+                    <Route path=path!("/profile/:username") view=page(ProfilePage) ssr=SsrMode::Async />
+                    <Route path=path!("/profile/:username/favorites") view=page(ProfilePage) ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

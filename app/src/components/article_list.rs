@@ -3,6 +3,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::AppError;
 use crate::components::session::avatar;
 use crate::models::{human_date, Article, ArticleList};
@@ -81,7 +82,7 @@ pub fn FavoriteButton(
         "Favorite"
     };
     view! {
-        <ActionForm action attr:class="favorite-form">
+        <ActionForm action attr:class="favorite-form">{SyncHydrated(view! {
             <input type="hidden" name="slug" value=article.slug.clone() />
             <input type="hidden" name="favorite" value=(!article.favorited).to_string() />
             <button type="submit" class=class aria-label=aria disabled=pending aria-busy=move || pending.get().to_string()>
@@ -89,12 +90,15 @@ pub fn FavoriteButton(
                 {label}
                 <span class="counter">{count}</span>
             </button>
-        </ActionForm>
+        })}</ActionForm>
     }
 }
 
 #[component]
-pub fn ArticleMeta(article: Article, children: Children) -> impl IntoView {
+pub fn ArticleMeta<C: IntoView + 'static>(
+    article: Article,
+    children: TypedChildren<C>,
+) -> impl IntoView {
     let author = article.author.clone();
     view! {
         <div class="article-meta">
@@ -105,7 +109,7 @@ pub fn ArticleMeta(article: Article, children: Children) -> impl IntoView {
                 <a href=profile_href(&author.username) class="author">{author.username.clone()}</a>
                 <span class="date">{human_date(&article.created_at)}</span>
             </div>
-            {children()}
+            {children.into_inner()()}
         </div>
     }
 }
@@ -163,7 +167,7 @@ pub fn ArticleList(
                 <a href="/">"Explore the Global Feed"</a>
             </div>
         }
-        .into_any();
+        .erase();
     }
     view! {
         {list
@@ -193,7 +197,7 @@ pub fn ArticleList(
                 }
             })}
     }
-    .into_any()
+    .erase()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use crate::components::erased::SyncHydrated;
 use crate::components::error::AppError;
 use crate::models::Profile;
 
@@ -33,13 +34,13 @@ pub fn FollowButton(profile: Profile, action: ServerAction<SetFollow>) -> impl I
         format!(" Follow {}", profile.username)
     };
     view! {
-        <ActionForm action attr:class="follow-form">
+        <ActionForm action attr:class="follow-form">{SyncHydrated(view! {
             <input type="hidden" name="username" value=profile.username.clone() />
             <input type="hidden" name="follow" value=(!profile.following).to_string() />
             <button type="submit" class=class disabled=pending aria-busy=move || pending.get().to_string()>
                 <i class="ion-plus-round" aria-hidden="true"></i>
                 {label}
             </button>
-        </ActionForm>
+        })}</ActionForm>
     }
 }

@@ -3,16 +3,17 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
+use crate::components::erased::Erase;
 use crate::components::session::{avatar, use_session};
 
 #[component]
-fn NavLink(href: String, children: Children) -> impl IntoView {
+fn NavLink<C: IntoView + 'static>(href: String, children: TypedChildren<C>) -> impl IntoView {
     let location = use_location();
     let target = href.clone();
     let active = move || location.pathname.get() == target;
     view! {
         <li class="nav-item">
-            <a class="nav-link" class:active=active href=href>{children()}</a>
+            <a class="nav-link" class:active=active href=href>{children.into_inner()()}</a>
         </li>
     }
 }
@@ -40,12 +41,12 @@ pub fn Header() -> impl IntoView {
                                     {user.username.clone()}
                                 </NavLink>
                             }
-                            .into_any(),
+                            .erase(),
                             None => view! {
                                 <NavLink href="/login".into()>"Sign in"</NavLink>
                                 <NavLink href="/register".into()>"Sign up"</NavLink>
                             }
-                            .into_any(),
+                            .erase(),
                         }}
                     </Transition>
                 </ul>

@@ -1,4 +1,5 @@
 pub mod article_list;
+pub mod erased;
 pub mod error;
 pub mod follow;
 pub mod form;

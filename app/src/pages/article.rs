@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::components::article_list::{
     article_href, profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite,
 };
+use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::follow::{FollowButton, SetFollow};
 use crate::components::session::{avatar, use_session};
@@ -115,11 +116,11 @@ pub fn ArticlePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading container">"Loading the article..."</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(page) => view! { <ArticleView page actions /> }.into_any(),
-                    Err(err) if err.is_not_found() => view! { <NotFound /> }.into_any(),
+                    Ok(page) => view! { <ArticleView page actions /> }.erase(),
+                    Err(err) if err.is_not_found() => view! { <NotFound /> }.erase(),
                     Err(err) => view! {
                         <div class="container page"><ul class="error-messages"><li>{err.to_string()}</li></ul></div>
-                    }.into_any(),
+                    }.erase(),
                 }
             })}
         </Transition>
@@ -182,20 +183,20 @@ fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl I
                     <a class="btn btn-sm btn-outline-secondary" href=format!("/editor/{}", segment(&slug))>
                         <i class="ion-edit" aria-hidden="true"></i>" Edit Article"
                     </a>
-                    <ActionForm action=actions.delete attr:class="delete-form">
+                    <ActionForm action=actions.delete attr:class="delete-form">{SyncHydrated(view! {
                         <input type="hidden" name="slug" value=slug.clone() />
                         <button type="submit" class="btn btn-sm btn-outline-danger" disabled=actions.delete.pending()>
                             <i class="ion-trash-a" aria-hidden="true"></i>" Delete Article"
                         </button>
-                    </ActionForm>
+                    })}</ActionForm>
                 }
-                .into_any()
+                .erase()
             } else {
                 view! {
                     <FollowButton profile=author action=actions.follow />
                     <FavoriteButton article action=actions.favorite />
                 }
-                .into_any()
+                .erase()
             }}
         </ArticleMeta>
     }
@@ -222,7 +223,7 @@ fn Comments(
                     let slug = slug.clone();
                     let image = session.current().and_then(|u| u.image);
                     view! {
-                        <ActionForm action=actions.comment attr:class="card comment-form">
+                        <ActionForm action=actions.comment attr:class="card comment-form">{SyncHydrated(view! {
                             <input type="hidden" name="slug" value=slug.clone() />
                             <div class="card-block">
                                 <label class="visually-hidden" for="comment-body">"Write a comment..."</label>
@@ -234,11 +235,11 @@ fn Comments(
                                     "Post Comment"
                                 </button>
                             </div>
-                        </ActionForm>
+                        })}</ActionForm>
                     }
                 }}
             }
-            .into_any()
+            .erase()
         }
         None => view! {
             <p>
@@ -248,7 +249,7 @@ fn Comments(
                 " to add comments on this article."
             </p>
         }
-        .into_any(),
+        .erase(),
     };
     view! {
         {form}
@@ -285,13 +286,13 @@ fn CommentCard(
                 <span class="date-posted">{human_date(&comment.created_at)}</span>
                 {mine.then(|| view! {
                     <span class="mod-options">
-                        <ActionForm action attr:class="delete-comment-form">
+                        <ActionForm action attr:class="delete-comment-form">{SyncHydrated(view! {
                             <input type="hidden" name="slug" value=slug.clone() />
                             <input type="hidden" name="id" value=comment.id.to_string() />
                             <button type="submit" aria-label="Delete comment" disabled=action.pending()>
                                 <i class="ion-trash-a" aria-hidden="true"></i>
                             </button>
-                        </ActionForm>
+                        })}</ActionForm>
                     </span>
                 })}
             </div>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::components::erased::SyncHydrated;
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::form::TextField;
 use crate::components::session::use_session;
@@ -81,14 +82,14 @@ pub fn LoginPage() -> impl IntoView {
                             <a href="/register">"Need an account?"</a>
                         </p>
                         <ErrorMessages result=action.value() />
-                        <ActionForm action>
+                        <ActionForm action>{SyncHydrated(view! {
                             <input type="hidden" name="next" value=next />
                             <TextField id="login-email" name="email" label="Email" inputmode="email" autocomplete="email" />
                             <TextField id="login-password" name="password" label="Password" kind="password" autocomplete="current-password" />
                             <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
                                 "Sign in"
                             </button>
-                        </ActionForm>
+                        })}</ActionForm>
                     </div>
                 </div>
             </div>
@@ -112,14 +113,14 @@ pub fn RegisterPage() -> impl IntoView {
                             <a href="/login">"Have an account?"</a>
                         </p>
                         <ErrorMessages result=action.value() />
-                        <ActionForm action>
+                        <ActionForm action>{SyncHydrated(view! {
                             <TextField id="register-username" name="username" label="Username" autocomplete="username" />
                             <TextField id="register-email" name="email" label="Email" inputmode="email" autocomplete="email" />
                             <TextField id="register-password" name="password" label="Password" kind="password" autocomplete="new-password" />
                             <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
                                 "Sign up"
                             </button>
-                        </ActionForm>
+                        })}</ActionForm>
                     </div>
                 </div>
             </div>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::article_list::article_href;
+use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::layout::SignInRedirect;
 use crate::models::Article;
@@ -92,13 +93,13 @@ pub fn EditorPage() -> impl IntoView {
                         <Suspense fallback=|| view! { <p class="loading">"Loading the editor..."</p> }>
                             {move || Suspend::new(async move {
                                 match article.await {
-                                    Ok(article) => view! { <EditorForm article /> }.into_any(),
-                                    Err(err) if err.status == 401 => view! { <SignInRedirect /> }.into_any(),
-                                    Err(err) if err.is_not_found() => view! { <NotFound /> }.into_any(),
+                                    Ok(article) => view! { <EditorForm article /> }.erase(),
+                                    Err(err) if err.status == 401 => view! { <SignInRedirect /> }.erase(),
+                                    Err(err) if err.is_not_found() => view! { <NotFound /> }.erase(),
                                     Err(err) if err.status == 403 => view! {
                                         <ul class="error-messages"><li>"You can only edit your own articles."</li></ul>
-                                    }.into_any(),
-                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                    }.erase(),
+                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),
                                 }
                             })}
                         </Suspense>
@@ -165,7 +166,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
 
     view! {
         <ErrorMessages result=action.value() />
-        <ActionForm action>
+        <ActionForm action>{SyncHydrated(view! {
             <input type="hidden" name="slug" value=article.slug.clone() />
             <input type="hidden" name="tag_list" value=move || tags.get().join("\n") />
             <fieldset>
@@ -219,6 +220,6 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                     {button}
                 </button>
             </fieldset>
-        </ActionForm>
+        })}</ActionForm>
     }
 }

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::article_list::{segment, ArticleList, SetFavorite};
+use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::session::use_session;
 use crate::models::ArticleList as Articles;
@@ -124,10 +125,10 @@ pub fn HomePage() -> impl IntoView {
                                         } else {
                                             "No articles are here... yet."
                                         };
-                                        view! { <ArticleList list favorite page=page.get_untracked() page_href empty_message=empty /> }.into_any()
+                                        view! { <ArticleList list favorite page=page.get_untracked() page_href empty_message=empty /> }.erase()
                                     }
-                                    Err(err) if err.status == 401 => view! { <crate::components::layout::SignInRedirect /> }.into_any(),
-                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                    Err(err) if err.status == 401 => view! { <crate::components::layout::SignInRedirect /> }.erase(),
+                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),
                                 }
                             })}
                         </Transition>
@@ -138,15 +139,15 @@ pub fn HomePage() -> impl IntoView {
                             <Transition fallback=|| view! { <div class="loading">"Loading tags..."</div> }>
                                 {move || Suspend::new(async move {
                                     match tags.await {
-                                        Ok(tags) if tags.is_empty() => view! { <div class="tag-list">"No tags are here... yet."</div> }.into_any(),
+                                        Ok(tags) if tags.is_empty() => view! { <div class="tag-list">"No tags are here... yet."</div> }.erase(),
                                         Ok(tags) => view! {
                                             <div class="tag-list">
                                                 {tags.into_iter().map(|tag| view! {
                                                     <a href=format!("/tag/{}", segment(&tag)) class="tag-pill tag-default">{tag.clone()}</a>
                                                 }).collect_view()}
                                             </div>
-                                        }.into_any(),
-                                        Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                        }.erase(),
+                                        Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),
                                     }
                                 })}
                             </Transition>

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::components::article_list::{profile_href, ArticleList, SetFavorite};
+use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::follow::{FollowButton, SetFollow};
 use crate::components::session::{avatar, use_session};
@@ -102,9 +103,9 @@ pub fn ProfilePage() -> impl IntoView {
                                                         <a class="btn btn-sm btn-outline-secondary action-btn" href="/settings">
                                                             <i class="ion-gear-a" aria-hidden="true"></i>" Edit Profile Settings"
                                                         </a>
-                                                    }.into_any()
+                                                    }.erase()
                                                 } else {
-                                                    view! { <FollowButton profile=profile.clone() action=follow /> }.into_any()
+                                                    view! { <FollowButton profile=profile.clone() action=follow /> }.erase()
                                                 }}
                                             </div>
                                         </div>
@@ -128,10 +129,10 @@ pub fn ProfilePage() -> impl IntoView {
                                     </div>
                                 </div>
                             </div>
-                        }.into_any()
+                        }.erase()
                     }
-                    Err(err) if err.is_not_found() => view! { <NotFound /> }.into_any(),
-                    Err(err) => view! { <div class="container page"><ul class="error-messages"><li>{err.to_string()}</li></ul></div> }.into_any(),
+                    Err(err) if err.is_not_found() => view! { <NotFound /> }.erase(),
+                    Err(err) => view! { <div class="container page"><ul class="error-messages"><li>{err.to_string()}</li></ul></div> }.erase(),
                 }
             })}
         </Transition>

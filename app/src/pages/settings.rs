@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::article_list::profile_href;
+use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::form::TextField;
 use crate::components::layout::SignInRedirect;
@@ -78,7 +79,7 @@ pub fn SettingsPage() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 match session.user.await {
                                     Ok(Some(user)) => view! {
-                                        <ActionForm action=update>
+                                        <ActionForm action=update>{SyncHydrated(view! {
                                             <fieldset>
                                                 <TextField id="settings-image" name="image" label="URL of profile picture" autocomplete="photo" large=false value=user.image.clone().unwrap_or_default() />
                                                 <TextField id="settings-username" name="username" label="Username" placeholder="Your Name" autocomplete="username" value=user.username.clone() />
@@ -92,17 +93,17 @@ pub fn SettingsPage() -> impl IntoView {
                                                     "Update Settings"
                                                 </button>
                                             </fieldset>
-                                        </ActionForm>
-                                    }.into_any(),
-                                    Ok(None) => view! { <SignInRedirect /> }.into_any(),
-                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.into_any(),
+                                        })}</ActionForm>
+                                    }.erase(),
+                                    Ok(None) => view! { <SignInRedirect /> }.erase(),
+                                    Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),
                                 }
                             })}
                         </Suspense>
                         <hr />
-                        <ActionForm action=logout>
+                        <ActionForm action=logout>{SyncHydrated(view! {
                             <button class="btn btn-outline-danger" type="submit">"Or click here to logout."</button>
-                        </ActionForm>
+                        })}</ActionForm>
                     </div>
                 </div>
             </div>
