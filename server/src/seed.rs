@@ -598,17 +598,31 @@ async fn insert_favorites(
     user_ids: &[i64],
     article_ids: &[i64],
 ) -> Result<usize, sqlx::Error> {
-    let mut pairs = Vec::new();
+    let mut favorites = Vec::new();
     for &user in user_ids {
-        let mut favorites = HashSet::new();
+        let mut chosen = HashSet::new();
         for _ in 0..skewed(rng, 41) {
-            favorites.insert(skewed(rng, article_ids.len()));
+            chosen.insert(skewed(rng, article_ids.len()));
         }
-        let mut favorites: Vec<usize> = favorites.into_iter().collect();
-        favorites.sort_unstable();
-        pairs.extend(favorites.into_iter().map(|a| (user, article_ids[a])));
+        let mut chosen: Vec<usize> = chosen.into_iter().collect();
+        chosen.sort_unstable();
+        favorites.extend(chosen.into_iter().map(|a| {
+            (
+                user,
+                article_ids[a],
+                article_created_at(a, article_ids.len()),
+            )
+        }));
     }
-    insert_id_pairs(tx, "favorites (user_id, article_id)", &pairs).await
+    for chunk in favorites.chunks(BATCH) {
+        let head = "favorites (user_id, article_id, article_created_at)";
+        let mut insert = sqlx::query(insert_sql(head, chunk.len(), 3));
+        for (user, article, created) in chunk {
+            insert = insert.bind(*user).bind(*article).bind(*created);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(favorites.len())
 }
 
 /// 0 to 8 comments per article, an hour apart, by any user.

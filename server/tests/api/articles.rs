@@ -153,7 +153,8 @@ api_test!(
         let j1 = app.create_article(&jake, "Jake one", &["rust", "web"]).await;
         let _j2 = app.create_article(&jake, "Jake two", &["web"]).await;
         let a1 = app.create_article(&anna, "Anna one", &["rust"]).await;
-        for slug in [&j1["slug"], &a1["slug"]] {
+        // Favorited newest first: the favorites page still lists the newest article first.
+        for slug in [&a1["slug"], &j1["slug"]] {
             app.post_empty(&format!("/api/articles/{}/favorite", slug.as_str().unwrap()), Some(&anna.token)).await.assert_status(200);
         }
 
