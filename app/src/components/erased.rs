@@ -11,7 +11,7 @@
 //! Where views get erased: `.into_any()` (write `.erase()`), routes (`view=page(HomePage)`) and
 //! components taking `Children`. Conduit's own components take `TypedChildren` instead;
 //! `ActionForm`'s children are wrapped: `<ActionForm action>{SyncHydrated(view! { .. })}`.
-//! Measured: 351,805 to 302,698 bytes of brotli-compressed WASM (BENCHMARKS.md, findings).
+//! Measured: 351,805 to 302,698 bytes of brotli-compressed WASM (BENCHMARKS.md, findings 2e).
 
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::{any_attribute::AnyAttribute, Attribute};
@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn renders_exactly_the_html_of_the_view_it_wraps() {
         let plain = sample().to_html();
-        assert_eq!(plain, r#"<p class="greeting">Hello, <!>Conduit<b>!</b></p>"#);
+        assert_eq!(
+            plain,
+            r#"<p class="greeting">Hello, <!>Conduit<b>!</b></p>"#
+        );
         assert_eq!(SyncHydrated(sample()).to_html(), plain);
         assert_eq!(sample().erase().to_html(), sample().into_any().to_html());
     }
