@@ -204,8 +204,9 @@ async fn page_where(
 
 /// The global list, newest first, filtered by tag, author and/or a user's favorites.
 ///
-/// One filter or none reads its total from a kept count or an index (and a tag alone walks its
-/// links' index); filters in combination narrow `articles` with subqueries and count the matches.
+/// One filter or none reads its total from a kept count or an index (a tag alone, or a user's
+/// favorites alone, walks its own index newest first); filters in combination narrow
+/// `articles` with subqueries and count the matches.
 pub async fn list(
     db: &Db,
     viewer: Option<UserId>,
