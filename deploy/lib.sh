@@ -6,6 +6,10 @@ DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TF_DIR="$DEPLOY_DIR/terraform"
 TUNNEL_PID=""
 LOCAL_API_PORT=${LOCAL_API_PORT:-8443}
+# The Flux release the cluster is bootstrapped with (and the flux CLI that
+# terraform-apply.sh requires). deploy/schemas/ is generated for the
+# controller versions of exactly this release.
+FLUX_VERSION=v2.8.8
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() {

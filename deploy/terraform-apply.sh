@@ -53,9 +53,14 @@ kubectl -n conduit create configmap rds-ca-bundle --from-file=global-bundle.pem=
   --dry-run=client -o yaml | kubectl apply -f -
 rm -f "$ca_file"
 
-log "flux bootstrap ($GITHUB_OWNER/$GITHUB_REPO@$GITHUB_BRANCH:$FLUX_PATH)"
+# The CLI's own version must match too: bootstrap writes its manifests.
+flux_cli=$(flux version --client | awk '$1 == "flux:" {print $2}')
+[[ "$flux_cli" == "$FLUX_VERSION" ]] ||
+  die "flux CLI is ${flux_cli:-unknown}; install $FLUX_VERSION (pinned in deploy/lib.sh)"
+log "flux bootstrap $FLUX_VERSION ($GITHUB_OWNER/$GITHUB_REPO@$GITHUB_BRANCH:$FLUX_PATH)"
 flux check --pre
 flux bootstrap github \
+  --version="$FLUX_VERSION" \
   --owner="$GITHUB_OWNER" \
   --repository="$GITHUB_REPO" \
   --branch="$GITHUB_BRANCH" \

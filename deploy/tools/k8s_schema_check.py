@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
 """Schema-validate rendered Kubernetes manifests, offline.
 
-usage: k8s_schema_check.py [--vars FILE.env] SCHEMA_DIR K8S_VERSION MANIFEST.yaml...
+usage: k8s_schema_check.py [--vars FILE.env] [--write-substituted DIR]
+                           SCHEMA_DIR K8S_VERSION MANIFEST.yaml...
 
 * With --vars, ${NAME} placeholders are substituted first, as Flux's
   postBuild.substituteFrom does; a placeholder without a value fails.
-
+  --write-substituted keeps the substituted files (for kubeconform).
 * Core kinds (built-in API groups) go to kubernetes-validate --strict, which
   ships the upstream OpenAPI schemas for every supported Kubernetes version.
-* Custom resources are looked up in SCHEMA_DIR using the kubeconform layout
-  <group>/<kind>_<version>.json (../shared/crd-schemas locally, the datree
-  CRDs-catalog in GitHub Actions) and validated with check-jsonschema.
-* A custom resource without a schema fails, unless its kind is listed in
-  NO_SCHEMA_YET below (each with the reason); those get a structural check
-  only and are reported as such, so the gap stays visible.
+* Custom resources are looked up in SCHEMA_DIR (deploy/schemas, generated
+  from the pinned upstream CRDs) using the kubeconform layout
+  <group>/<kind>_<version>.json and validated with check-jsonschema.
+* A custom resource without a schema fails: there is no structural-only
+  fallback, so a new kind needs its CRD added to deploy/schemas/generate.py.
 
 Exit status is non-zero on any failure.
 """
@@ -34,17 +34,6 @@ CORE_GROUPS = {
     "discovery.k8s.io", "node.k8s.io", "certificates.k8s.io",
 }
 
-# Kinds whose CRD schema is not (yet) in ../shared/crd-schemas. In GitHub
-# Actions the datree catalog has them, so they are fully validated there.
-NO_SCHEMA_YET = {
-    ("external-secrets.io", "ExternalSecret"): "External Secrets CRDs not in shared/crd-schemas",
-    ("external-secrets.io", "ClusterSecretStore"): "External Secrets CRDs not in shared/crd-schemas",
-    ("gateway.networking.k8s.io", "GatewayClass"): "only Gateway and HTTPRoute schemas are in shared/crd-schemas",
-    ("gateway.envoyproxy.io", "EnvoyProxy"): "Envoy Gateway CRDs not in shared/crd-schemas",
-    ("trust.cert-manager.io", "Bundle"): "trust-manager CRDs not in shared/crd-schemas",
-}
-
-
 def bin_path(name):
     here = os.path.dirname(sys.executable)
     cand = os.path.join(here, name)
@@ -54,14 +43,19 @@ def bin_path(name):
 def main():
     args = sys.argv[1:]
     env = None
-    if args[:1] == ["--vars"]:
-        env = {}
-        with open(args[1], encoding="utf-8") as fh:
-            for line in fh:
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    key, _, value = line.partition("=")
-                    env[key] = value
+    substituted_dir = None
+    while args[:1] in (["--vars"], ["--write-substituted"]):
+        if args[0] == "--vars":
+            env = {}
+            with open(args[1], encoding="utf-8") as fh:
+                for line in fh:
+                    line = line.strip()
+                    if line and not line.startswith("#"):
+                        key, _, value = line.partition("=")
+                        env[key] = value
+        else:
+            substituted_dir = args[1]
+            os.makedirs(substituted_dir, exist_ok=True)
         args = args[2:]
     if len(args) < 3:
         print(__doc__, file=sys.stderr)
@@ -70,7 +64,6 @@ def main():
     failures = 0
     core_docs = []
     by_schema = collections.defaultdict(list)
-    structural = []
     tmp = tempfile.mkdtemp(prefix="k8s-schema-")
     n = 0
     for path in files:
@@ -82,6 +75,9 @@ def main():
                 print(f"FAIL {os.path.basename(path)}: no value for {missing}")
                 failures += 1
             text = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: env.get(m.group(1), m.group(0)), text)
+        if substituted_dir:
+            with open(os.path.join(substituted_dir, os.path.basename(path)), "w", encoding="utf-8") as fh:
+                fh.write(text)
         docs = [d for d in yaml.safe_load_all(text) if d]
         for doc in docs:
             n += 1
@@ -103,10 +99,8 @@ def main():
                 with open(out, "w", encoding="utf-8") as fh:
                     json.dump(doc, fh)
                 by_schema[schema].append(out)
-            elif (group, kind) in NO_SCHEMA_YET:
-                structural.append((where, doc, NO_SCHEMA_YET[(group, kind)]))
             else:
-                print(f"FAIL {where}: no schema {schema} and kind not in NO_SCHEMA_YET")
+                print(f"FAIL {where}: no schema {schema} (add its CRD to deploy/schemas/generate.py)")
                 failures += 1
 
     # Core kinds.
@@ -131,15 +125,6 @@ def main():
             failures += 1
         else:
             print(f"ok   check-jsonschema {rel}: {len(docs)} objects")
-
-    # Custom resources without a schema: structural check only.
-    for where, doc, why in structural:
-        meta = doc.get("metadata") or {}
-        if not meta.get("name") or not isinstance(doc.get("spec"), dict):
-            print(f"FAIL {where}: needs metadata.name and an object spec")
-            failures += 1
-        else:
-            print(f"note {where}: structural check only ({why})")
 
     print(f"{n} objects, {failures} failure(s)")
     return 1 if failures else 0
