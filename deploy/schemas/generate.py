@@ -171,7 +171,9 @@ def strict(node):
         return node
     out = {}
     for key, value in node.items():
-        if key == "description" or key.startswith("x-kubernetes-") and key != "x-kubernetes-preserve-unknown-fields":
+        # Annotations only; preserve-unknown-fields is read below.
+        if key == "description" or (key.startswith("x-kubernetes-")
+                                    and key != "x-kubernetes-preserve-unknown-fields"):
             continue
         if key in ("properties", "patternProperties", "definitions"):
             out[key] = {k: strict(v) for k, v in value.items()}
