@@ -46,10 +46,11 @@ FLUX_CONTROLLERS = [
 ]
 EXACT = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+$")
 
-# Charts whose CRDs the tree's objects use. `pin` names the object that
-# carries the version: ("HelmRelease", name) -> spec.chart.spec.version,
-# ("OCIRepository", name) -> spec.ref.tag. `tag` maps the chart version to
-# the upstream git tag the chart was released from.
+# Charts with CRDs. `pin` names the object that carries the version:
+# ("HelmRelease", name) -> spec.chart.spec.version, ("OCIRepository", name)
+# -> spec.ref.tag. `tag` is the upstream git tag the chart version was
+# released from. `templated`: the files are Helm templates whose only
+# template lines are metadata labels/annotations, dropped before parsing.
 CHARTS = [
     {"pin": ("HelmRelease", "flagger"), "repo": "fluxcd/flagger", "tag": "v{v}",
      "paths": ["charts/flagger/crds/crd.yaml"]},
@@ -66,7 +67,34 @@ CHARTS = [
     {"pin": ("OCIRepository", "envoy-gateway"), "repo": "envoyproxy/gateway", "tag": "{v}",
      "paths": ["charts/gateway-helm/charts/crds/crds/gatewayapi-crds.yaml",
                "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_envoyproxies.yaml"]},
+    # Edge chart 2026.8.3 is release edge-26.8.3. Its Gateway API templates
+    # are off (installGatewayAPI: false): Envoy Gateway's are used.
+    {"pin": ("HelmRelease", "linkerd-crds"), "repo": "linkerd/linkerd2", "tag": "edge-{v2}",
+     "templated": True,
+     "paths": ["charts/linkerd-crds/templates/policy/*.yaml",
+               "charts/linkerd-crds/templates/serviceprofile.yaml",
+               "charts/linkerd-crds/templates/workload/*.yaml"]},
 ]
+
+
+def upstream_tag(chart, version):
+    """The git tag of `chart` for `version` ({v2}: without the century)."""
+    return chart["tag"].format(v=version, v2=version[2:])
+
+
+def helm_untemplate(text, where):
+    """Drop template lines; fail unless each sat inside a metadata block."""
+    out, in_metadata = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if line and not line[0].isspace():
+            in_metadata = stripped == "metadata:"
+        if "{{" in line:
+            if not in_metadata:
+                raise GenError(f"{where}: template outside metadata: {stripped}")
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 class GenError(Exception):
@@ -209,6 +237,9 @@ def crd_schemas(text):
             props = schema.setdefault("properties", {})
             props["apiVersion"] = {"type": "string", "enum": [f"{group}/{ver['name']}"]}
             props["kind"] = {"type": "string", "enum": [kind]}
+            # Every object has metadata, listed by the CRD or not (Linkerd's
+            # are not), and the API server validates it, not the CRD.
+            props.setdefault("metadata", {"type": "object"})
             schema["required"] = sorted(set(schema.get("required", [])) | {"apiVersion", "kind"})
             schema["additionalProperties"] = False
             result[f"{group}/{kind.lower()}_{ver['name']}.json"] = schema
@@ -226,15 +257,18 @@ def generate(git, pins, outdir):
         m = re.search(rf"github\.com/fluxcd/{ctl}/releases/download/(v[0-9.]+)/", kust)
         if not m:
             raise GenError(f"flux2 {flux_tag}: no {ctl} version in manifests/bases")
-        repos.append((f"fluxcd/{ctl}", m.group(1), ["config/crd/bases/*.yaml"]))
-    repos += [(c["repo"], c["tag"].format(v=pins["/".join(c["pin"])][0]), c["paths"])
-              for c in CHARTS]
+        repos.append((f"fluxcd/{ctl}", m.group(1), ["config/crd/bases/*.yaml"], False))
+    repos += [(c["repo"], upstream_tag(c, pins["/".join(c["pin"])][0]), c["paths"],
+               c.get("templated", False)) for c in CHARTS]
     lines.append(f"flux {flux_tag} fluxcd/flux2@{flux_commit} manifests/bases")
-    for repo, tag, patterns in repos:
+    for repo, tag, patterns, templated in repos:
         commit = git.commit(repo, tag)
         for pattern in patterns:
             for path in git.ls(repo, commit, pattern):
-                made = crd_schemas(git.show(repo, commit, path))
+                text = git.show(repo, commit, path)
+                if templated:
+                    text = helm_untemplate(text, f"{repo}@{tag} {path}")
+                made = crd_schemas(text)
                 if not made:
                     raise GenError(f"{repo}@{tag}: no served CRD version in {path}")
                 for rel in sorted(made):
