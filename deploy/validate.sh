@@ -221,6 +221,12 @@ HCL
   # the image automation edited by SED, then the marker check.
   marker_sample() {
     sed -E "s|(image: ghcr.io/conduit-realworld/)conduit:[^ ]+|\1$1|" "$MARKER_DEPLOYMENT" >"$M/$MARKER_DEPLOYMENT"
+    if ! grep -qF "/$1 #" "$M/$MARKER_DEPLOYMENT"; then
+      # Counted here: a sample that was never written must not pass as rejected.
+      failed=$((failed + 1))
+      failed_names+=("selftest: marker sample $1 could not be written")
+      return 2
+    fi
     sed "${2:-}" "$MARKER_AUTOMATION" >"$M/$MARKER_AUTOMATION"
     "$PY" deploy/tools/image_marker_check.py --root "$M" "$M/$MARKER_DEPLOYMENT" "$M/$MARKER_AUTOMATION"
   }
