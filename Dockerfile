@@ -40,11 +40,15 @@ RUN if ! command -v npm >/dev/null; then \
       && apt-get install -y --no-install-recommends nodejs npm \
       && rm -rf /var/lib/apt/lists/*; \
     fi
-RUN rustup target add wasm32-unknown-unknown \
+# Build tools, not shipped code: installed without their own fat LTO and single codegen unit, and
+# cargo-leptos unoptimised (it only orchestrates), as scripts/setup.sh installs them. Set for
+# this RUN only: the app's release build keeps its profile.
+RUN export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+ && rustup target add wasm32-unknown-unknown \
  && { cargo chef --version 2>/dev/null | grep -qF "${CARGO_CHEF_VERSION}" \
       || cargo install --locked cargo-chef --version "${CARGO_CHEF_VERSION}"; } \
  && { cargo leptos --version 2>/dev/null | grep -qF "${CARGO_LEPTOS_VERSION}" \
-      || cargo install --locked cargo-leptos --version "${CARGO_LEPTOS_VERSION}"; } \
+      || CARGO_PROFILE_RELEASE_OPT_LEVEL=0 cargo install --locked cargo-leptos --version "${CARGO_LEPTOS_VERSION}"; } \
  && rm -rf "${CARGO_HOME:-/usr/local/cargo}/registry"
 WORKDIR /tools
 COPY tools/package.json tools/package-lock.json ./
