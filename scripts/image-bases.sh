@@ -33,14 +33,14 @@ apt_debian_mirror() {
           if ($i ~ /^URIs:/) { split($i, u, /[ \t]+/); uri = u[2] }
           if ($i ~ /^Suites:/) { n = split($i, s, /[ \t]+/); for (j = 2; j <= n; j++) if (s[j] !~ /-/) bare = 1 }
         }
-        if (deb && bare && uri != "") { print uri; exit }
+        if (deb && bare && uri != "") print uri
       }' "$f"
   done
-  # One-line format: "deb [options] URI SUITE COMPONENTS...".
-  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-    sed -E 's/\[[^]]*\]//' | awk '$1 == "deb" && $3 !~ /-/ { print $2; exit }'
+  # One-line format: "deb [options] URI SUITE COMPONENTS..." (either file may be missing).
+  { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
+    sed -E 's/\[[^]]*\]//' | awk '$1 == "deb" && $3 !~ /-/ { print $2 }'
 }
-MIRROR="${1:-$(apt_debian_mirror | head -n1)}"
+MIRROR="${1:-$(apt_debian_mirror | awk 'NR == 1')}"
 if [[ -z "$MIRROR" ]]; then
   echo "no Debian mirror in this machine's apt sources; pass one: $0 MIRROR_URL" >&2
   exit 2
