@@ -181,6 +181,7 @@ fi
 run "checkov dockerfile" checkov --config-file deploy/.checkov.yaml --skip-download --framework dockerfile -f Dockerfile
 run "Renovate config schema (check-jsonschema vendor.renovate)" check-jsonschema --builtin-schema vendor.renovate renovate.json
 run "Renovate custom managers match their files" "$PY" deploy/tools/renovate_managers_check.py renovate.json
+run "CI runs every scripts/test.sh step" "$PY" deploy/tools/ci_steps_check.py .github/workflows/ci.yml scripts/test.sh
 # --- end delivery ---
 
 # --------------------------------------------------------------------------
@@ -300,6 +301,9 @@ YAML
   # renovate.json with the cargo-leptos variable renamed: the manager no longer finds its pin.
   sed 's/CARGO_LEPTOS_VERSION=/CARGO_LEPTOS_RELEASE=/' renovate.json >"$B/delivery/renovate-stale.json"
   expect_fail "Renovate custom managers (stale match string)" "$PY" deploy/tools/renovate_managers_check.py "$B/delivery/renovate-stale.json"
+  # ci.yml with the Playwright step dropped from its test job.
+  sed 's/scripts\/test.sh rust wasm e2e/scripts\/test.sh rust wasm/' .github/workflows/ci.yml >"$B/delivery/ci.yml"
+  expect_fail "CI runs every test step (e2e dropped)" "$PY" deploy/tools/ci_steps_check.py "$B/delivery/ci.yml" scripts/test.sh
   # --- end delivery self-tests ---
 fi
 
