@@ -658,6 +658,31 @@ async fn static_assets_are_cached_by_whether_their_names_are_hashed() {
     }
 }
 
+/// Pages and API answers deny the powerful browser features the site does not use, and keep
+/// windows of other origins from scripting this one's (and the other way round).
+#[tokio::test]
+async fn responses_carry_a_permissions_policy_and_opener_isolation() {
+    let app = sqlite_app(&[]).await;
+    for uri in ["/", "/api/tags", "/no-such-page"] {
+        let resp = send(&app.router, get(uri)).await;
+        let policy = resp.header("permissions-policy");
+        for feature in [
+            "camera=()",
+            "microphone=()",
+            "geolocation=()",
+            "payment=()",
+            "usb=()",
+        ] {
+            assert!(policy.contains(feature), "{uri}: {feature} in {policy:?}");
+        }
+        assert_eq!(
+            resp.header("cross-origin-opener-policy"),
+            "same-origin",
+            "{uri}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn responses_are_compressed_with_brotli_or_gzip() {
     let app = app_with(&[], |dir| site_with_pkg(dir, false)).await;
