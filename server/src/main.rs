@@ -122,16 +122,10 @@ async fn run() -> ExitCode {
         tokio::time::sleep(config.shutdown_delay + config.shutdown_timeout).await;
     };
     let code = tokio::select! {
-        result = server => match result {
-            Ok(()) => {
-                tracing::info!("all connections closed");
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "server error");
-                ExitCode::FAILURE
-            }
-        },
+        () = server => {
+            tracing::info!("all connections closed");
+            ExitCode::SUCCESS
+        }
         () = deadline => {
             tracing::warn!(timeout_secs = config.shutdown_timeout.as_secs(), "shutdown deadline passed with requests still in flight; exiting");
             ExitCode::FAILURE

@@ -62,7 +62,7 @@ pub async fn serve(
     limits: Limits,
     lifecycle: Lifecycle,
     stop: impl Future<Output = ()>,
-) -> io::Result<()> {
+) {
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -90,26 +90,7 @@ pub async fn serve(
         }
     }
 
-    // Drain the backlog with non-blocking accepts straight on the socket: the runtime's readiness
-    // flag may not have seen the latest connections yet, the kernel has.
-    let listener = listener.into_std()?;
-    let mut drained = 0_usize;
-    loop {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                stream.set_nonblocking(true)?;
-                connections.spawn(TcpStream::from_std(stream)?, peer);
-                drained += 1;
-            }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-            Err(err) if is_connection_error(&err) => continue,
-            Err(err) => {
-                tracing::warn!(error = %err, "accept failed while draining the backlog");
-                break;
-            }
-        }
-    }
-    drop(listener);
+    let drained = drain_backlog(listener, &connections);
     tracing::info!(
         backlog = drained,
         open = connections.open.receiver_count(),
@@ -117,7 +98,42 @@ pub async fn serve(
     );
     connections.closing.send_replace(true);
     connections.open.closed().await;
-    Ok(())
+}
+
+/// Accepts what waits in the listen backlog, then closes the listener; returns how many it took.
+/// Non-blocking accepts straight on the socket: the runtime's readiness flag may not have seen
+/// the latest connections yet, the kernel has.
+fn drain_backlog(listener: TcpListener, connections: &Connections) -> usize {
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot drain the listen backlog");
+            return 0;
+        }
+    };
+    let mut drained = 0;
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                match stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream))
+                {
+                    Ok(stream) => {
+                        connections.spawn(stream, peer);
+                        drained += 1;
+                    }
+                    Err(err) => tracing::warn!(error = %err, "cannot serve a connection"),
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return drained,
+            Err(err) if is_connection_error(&err) => continue,
+            Err(err) => {
+                tracing::warn!(error = %err, "accept failed while draining the backlog");
+                return drained;
+            }
+        }
+    }
 }
 
 struct Connections {
