@@ -32,8 +32,9 @@ pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState
 }
 
 /// The whole application: `/api` (REST), `/rpc` (server functions), pages and static files and
-/// the probes, inside the layers of [`layers`]. `/metrics` is not part of it: see [`metrics_app`]. Readiness follows a lifecycle of
-/// its own; the server binary uses [`app`] to share one with its shutdown sequence.
+/// the probes, inside the layers of [`layers`]; `/metrics` is apart (see [`metrics_app`]).
+/// Readiness follows a lifecycle of its own; the server binary uses [`app`] to share one with its
+/// shutdown sequence.
 pub fn router(config: &Config, state: AppState) -> Router {
     app(config, state, &Lifecycle::default())
 }
