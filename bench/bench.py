@@ -41,6 +41,14 @@ PASSWORD = "conduit-bench"  # server/src/seed.rs PASSWORD
 CONCURRENCY = (1, 16, 64)
 # BENCH_PORT moves the servers, so a profile can run beside a benchmark or drill.
 PORT = int(os.environ.get("BENCH_PORT", "3400"))
+# The server's /metrics listener (CONDUIT_METRICS_ADDR), moved along with BENCH_PORT.
+METRICS_PORT = int(os.environ.get("BENCH_METRICS_PORT", str(PORT + 6000)))
+
+
+def shown(path):
+    """A path as the reports show it: relative to the repository when inside it."""
+    path = Path(path)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def log(message):
@@ -124,11 +132,14 @@ def conduit_server(database_url, data_dir, wrapper=()):
         "DATABASE_URL": database_url,
         "CONDUIT_DATA_DIR": str(data_dir),
         "CONDUIT_LISTEN_ADDR": f"127.0.0.1:{PORT}",
+        "CONDUIT_METRICS_ADDR": f"127.0.0.1:{METRICS_PORT}",
         "LEPTOS_SITE_ROOT": str(SITE),
         "LEPTOS_SITE_PKG_DIR": "pkg",
         "LEPTOS_ENV": "PROD",
     }
-    return Server("conduit", [*wrapper, str(BIN)], env, PORT, "/readyz")
+    server = Server("conduit", [*wrapper, str(BIN)], env, PORT, "/readyz")
+    server.metrics_base = f"http://127.0.0.1:{METRICS_PORT}"
+    return server
 
 
 def http_json(base, method, path, body=None, token=None):

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Conduit's reliability drills: a soak at 80% of peak throughput, schemathesis against the
-OpenAPI document, and coverage-guided fuzzing (cargo fuzz). Each drill fails loudly: the
+OpenAPI document, coverage-guided fuzzing (cargo fuzz), slow request heads
+(bench/drill_slow_headers.py) and SIGTERM under load (bench/drill_restart.py). Each drill fails loudly: the
 script exits non-zero when any 5xx, schema violation or crash is found. Results go to
 bench/results/drills.json and into BENCHMARKS.md.
 
-Usage: bench/drills.sh [--soak-minutes 10] [--fuzz-seconds 120] [--only soak,schemathesis,fuzz]
+Usage: bench/drills.sh [--soak-minutes 10] [--fuzz-seconds 120]
+                       [--only soak,schemathesis,fuzz,slow-headers,restart]
 """
 
 import argparse
@@ -27,7 +29,7 @@ FUZZ_TARGETS = ["slug", "tag_text", "markdown", "api_json"]
 
 def count_5xx(server):
     """Responses with a 5xx status so far, from the server's own /metrics."""
-    with urllib.request.urlopen(server.base + "/metrics", timeout=10) as resp:
+    with urllib.request.urlopen(server.metrics_base + "/metrics", timeout=10) as resp:
         text = resp.read().decode()
     return sum(float(m) for m in re.findall(r'^http_requests_total\{[^}]*status="5xx"[^}]*\} (\S+)', text, re.M))
 
@@ -151,7 +153,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--soak-minutes", type=int, default=10)
     parser.add_argument("--fuzz-seconds", type=int, default=120)
-    parser.add_argument("--only", default="soak,schemathesis,fuzz")
+    parser.add_argument("--only", default="soak,schemathesis,fuzz,slow-headers,restart")
     opts = parser.parse_args()
     only = opts.only.split(",")
 
@@ -176,8 +178,12 @@ def main():
     if "soak" in only:
         results["soak"] = {**soak(opts.soak_minutes), "ran": ran}
         save()
+    for name, module in (("slow-headers", "drill_slow_headers"), ("restart", "drill_restart")):
+        if name in only:
+            results[name] = {**__import__(module).run(), "ran": ran}
+            save()
     subprocess.run([sys.executable, str(ROOT / "bench" / "report.py")], check=True)
-    failed = [name for name in ("soak", "schemathesis") if name in results and not results[name]["passed"]]
+    failed = [name for name in ("soak", "schemathesis", "slow-headers", "restart") if name in results and not results[name]["passed"]]
     failed += [f"fuzz {t}" for t, r in results.get("fuzz", {}).items() if r["crashes"]]
     if failed:
         print(f"drills failed: {', '.join(failed)}", file=sys.stderr)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The reliability drills (soak, schemathesis, fuzzing): installs what they need once per
-# machine (wrk, schemathesis from PyPI, cargo-fuzz, the nightly toolchain's use), builds the
-# release server, then runs bench/drills.py with the options given (--soak-minutes,
-# --fuzz-seconds, --only).
+# The reliability drills (soak, schemathesis, fuzzing, slow headers, SIGTERM under load):
+# installs what they need once per machine (wrk, schemathesis from PyPI, cargo-fuzz, the nightly
+# toolchain's use), builds the release server, then runs bench/drills.py with the options given
+# (--soak-minutes, --fuzz-seconds, --only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -91,7 +91,7 @@ def main():
       f"launchbadge/realworld-axum-sqlx `{(anchors.get('launchbadge') or 'not built')[:12]}` "
       "(built by `bench/anchors/build.sh` from fetched snapshots outside the repository)\n")
     w("Commands: `bench/run.sh` (everything below but the drills; `--help` for options), "
-      "`bench/drills.sh` (soak, schemathesis, fuzzing), `bench/report.py` (re-render this file), "
+      "`bench/drills.sh` (soak, schemathesis, fuzzing, slow headers, SIGTERM under load), `bench/report.py` (re-render this file), "
       "`bench/profile.py REQUEST` (the server's instructions per request under callgrind, and where they go).\n")
 
     w("## Data sets\n")
@@ -211,6 +211,10 @@ def main():
         if "schemathesis" in d:
             s = d["schemathesis"]
             w(f"- **Schemathesis** (`{s['version']}`) against `/api/openapi.json`: {s['summary']}. Run: {s.get('ran', unrecorded)}.")
+        # Drills that describe themselves: a title and a one-sentence summary.
+        for name, r in d.items():
+            if isinstance(r, dict) and "title" in r and "summary" in r:
+                w(f"- **{r['title']}** (`--only {name}`): {r['summary']}. Run: {r.get('ran', unrecorded)}.")
         if "fuzz" in d:
             for target, f in d["fuzz"].items():
                 w(f"- **Fuzz** `{target}`: {f['runs']:,} runs in {f['seconds']} s, {f['crashes']} crashes"

@@ -41,6 +41,8 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       CONDUIT_LISTEN_ADDR: `127.0.0.1:${port}`,
+      // Suites run side by side on one machine: no fixed metrics port.
+      CONDUIT_METRICS_ADDR: 'off',
       LEPTOS_SITE_ROOT: '../target/site',
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_ENV: 'PROD',

@@ -55,7 +55,7 @@ run_backend() {
   port="$(free_port)"
   DATA_DIR="$(mktemp -d)"
   log="$DATA_DIR/server.log"
-  local env=(CONDUIT_DATA_DIR="$DATA_DIR" CONDUIT_LISTEN_ADDR="127.0.0.1:$port" RUST_LOG="warn")
+  local env=(CONDUIT_DATA_DIR="$DATA_DIR" CONDUIT_LISTEN_ADDR="127.0.0.1:$port" CONDUIT_METRICS_ADDR=off RUST_LOG="warn")
   if [ "$backend" = postgres ]; then
     PG_DB="conduit_hurl_$(date +%s)_$$"
     psql "$ADMIN_URL" -qc "CREATE DATABASE $PG_DB" >/dev/null

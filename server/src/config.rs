@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use app::domain::db::{Backend, PoolSettings};
 
+use crate::serve::Limits;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Development,
@@ -43,6 +45,12 @@ pub struct Config {
     /// How many reverse proxies in front of the server append to `X-Forwarded-For`: 0 uses the
     /// TCP peer address as the client's, N takes the N-th address from the right of the header.
     pub proxy_hops: usize,
+    /// Slow and oversized requests (see `serve.rs`): the time a client has to send a request's
+    /// head, and its size limit.
+    pub connection_limits: Limits,
+    /// Where `/metrics` is served, apart from the application; `None` when
+    /// `CONDUIT_METRICS_ADDR=off`.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// The sign-in and sign-up rate limit per client address.
@@ -267,6 +275,7 @@ impl Config {
         }
         let auth_rate = (per_minute > 0).then_some(AuthRate { per_minute, burst });
         let proxy_hops: usize = parse(src, "CONDUIT_PROXY_HOPS", 0, "a number of proxies")?;
+        let (connection_limits, metrics_addr) = connection_settings(src)?;
 
         Ok(Config {
             mode,
@@ -287,6 +296,8 @@ impl Config {
             body_limit,
             auth_rate,
             proxy_hops,
+            connection_limits,
+            metrics_addr,
         })
     }
 
@@ -294,6 +305,52 @@ impl Config {
         self.mode == Mode::Production
     }
 }
+
+/// The header-read timeout and size limit of every connection, and the metrics listener.
+fn connection_settings(src: &dyn Source) -> Result<(Limits, Option<SocketAddr>), ConfigError> {
+    let header_secs: u64 = parse(
+        src,
+        "CONDUIT_HEADER_READ_TIMEOUT_SECS",
+        10,
+        "a number of seconds",
+    )?;
+    if header_secs == 0 {
+        return Err(error(
+            "CONDUIT_HEADER_READ_TIMEOUT_SECS",
+            "must be at least 1",
+        ));
+    }
+    let max_header_bytes: usize = parse(
+        src,
+        "CONDUIT_MAX_HEADER_BYTES",
+        32 * 1024,
+        "a number of bytes",
+    )?;
+    // hyper's smallest read buffer, which the limit also sizes.
+    if max_header_bytes < MIN_HEADER_BYTES {
+        return Err(error(
+            "CONDUIT_MAX_HEADER_BYTES",
+            format!("must be at least {MIN_HEADER_BYTES}"),
+        ));
+    }
+    let metrics_addr = match src.get("CONDUIT_METRICS_ADDR") {
+        Some(raw) if raw.trim() == "off" => None,
+        Some(raw) => Some(raw.trim().parse().map_err(|_| {
+            error(
+                "CONDUIT_METRICS_ADDR",
+                format!("{raw:?} is not an address like 127.0.0.1:9100, or off"),
+            )
+        })?),
+        None => Some(([127, 0, 0, 1], 9100).into()),
+    };
+    let limits = Limits {
+        header_read_timeout: Duration::from_secs(header_secs),
+        max_header_bytes,
+    };
+    Ok((limits, metrics_addr))
+}
+
+const MIN_HEADER_BYTES: usize = 8192;
 
 /// PostgreSQL over TLS: production refuses a URL that does not verify the server's certificate
 /// (`sslmode=verify-full` or `verify-ca`, in the URL or `PGSSLMODE`) unless
@@ -582,6 +639,51 @@ mod tests {
         assert_eq!(config.proxy_hops, 2);
         assert_eq!(config.shutdown_delay, Duration::from_secs(5));
         assert_eq!(config.shutdown_timeout, Duration::from_secs(9));
+    }
+
+    #[test]
+    fn connection_limits_and_the_metrics_address() {
+        let base = [
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+        ];
+        let config = Config::from_source(&base).unwrap();
+        assert_eq!(
+            config.connection_limits,
+            Limits {
+                header_read_timeout: Duration::from_secs(10),
+                max_header_bytes: 32 * 1024
+            }
+        );
+        assert_eq!(config.metrics_addr, Some(([127, 0, 0, 1], 9100).into()));
+        let config = Config::from_source(&[
+            base[0],
+            base[1],
+            ("CONDUIT_HEADER_READ_TIMEOUT_SECS", "3"),
+            ("CONDUIT_MAX_HEADER_BYTES", "8192"),
+            ("CONDUIT_METRICS_ADDR", "0.0.0.0:9464"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.connection_limits,
+            Limits {
+                header_read_timeout: Duration::from_secs(3),
+                max_header_bytes: 8192
+            }
+        );
+        assert_eq!(config.metrics_addr, Some(([0, 0, 0, 0], 9464).into()));
+        let off = Config::from_source(&[base[0], base[1], ("CONDUIT_METRICS_ADDR", "off")]);
+        assert_eq!(off.unwrap().metrics_addr, None);
+        for (var, value) in [
+            ("CONDUIT_HEADER_READ_TIMEOUT_SECS", "0"),
+            ("CONDUIT_HEADER_READ_TIMEOUT_SECS", "soon"),
+            ("CONDUIT_MAX_HEADER_BYTES", "8191"),
+            ("CONDUIT_MAX_HEADER_BYTES", "32k"),
+            ("CONDUIT_METRICS_ADDR", "localhost"),
+        ] {
+            let config = Config::from_source(&[base[0], base[1], (var, value)]);
+            assert_eq!(var_of(config), var, "{var}={value}");
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! 2. observation: a `request` span (request id, method, route template) around everything
 //!    below, one log line per request (status, latency), and the Prometheus request metrics;
 //! 3. security headers (CSP with a per-request nonce, nosniff, referrer policy, frame denial,
-//!    HSTS in production) and `Cache-Control`;
+//!    a permissions policy, cross-origin opener isolation, HSTS in production) and
+//!    `Cache-Control`;
 //! 4. compression (brotli, gzip);
 //! 5. the sign-in/sign-up rate limit per client address (429 + `Retry-After`);
 //! 6. the request timeout (503);
@@ -41,6 +42,15 @@ use crate::config::{AuthRate, Config};
 use crate::metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
+const CROSS_ORIGIN_OPENER_POLICY: HeaderName =
+    HeaderName::from_static("cross-origin-opener-policy");
+
+/// Powerful browser features the site never uses, denied to it and to anything it embeds, so that
+/// injected markup or a compromised image host cannot prompt for them.
+const DENIED_FEATURES: &str = "accelerometer=(), bluetooth=(), camera=(), display-capture=(), \
+    geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), \
+    serial=(), usb=()";
 
 /// What the layers need to know beyond `Config`.
 #[derive(Clone, Debug, Default)]
@@ -311,6 +321,15 @@ async fn security_headers(
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        PERMISSIONS_POLICY,
+        HeaderValue::from_static(DENIED_FEATURES),
+    );
+    // A page this site opens, or that opens it, gets no handle on the other's window.
+    headers.insert(
+        CROSS_ORIGIN_OPENER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     if security.production {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

@@ -9,6 +9,7 @@ pub mod health;
 pub mod layers;
 pub mod metrics;
 pub mod seed;
+pub mod serve;
 pub mod shutdown;
 pub mod web;
 
@@ -30,9 +31,10 @@ pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState
     }
 }
 
-/// The whole application: `/api` (REST), `/rpc` (server functions), pages and static files,
-/// the probes and `/metrics`, inside the layers of [`layers`]. Readiness follows a lifecycle of
-/// its own; the server binary uses [`app`] to share one with its shutdown sequence.
+/// The whole application: `/api` (REST), `/rpc` (server functions), pages and static files and
+/// the probes, inside the layers of [`layers`]; `/metrics` is apart (see [`metrics_app`]).
+/// Readiness follows a lifecycle of its own; the server binary uses [`app`] to share one with its
+/// shutdown sequence.
 pub fn router(config: &Config, state: AppState) -> Router {
     app(config, state, &Lifecycle::default())
 }
@@ -47,8 +49,14 @@ pub fn app(config: &Config, state: AppState, lifecycle: &Lifecycle) -> Router {
     let routes = Router::new()
         .nest("/api", api::routes(config))
         .merge(health::routes(lifecycle.clone()))
-        .merge(metrics::routes(config.pool.max_connections))
         .merge(web::routes(state.clone()))
         .with_state(state);
     layers::apply(routes, config, &options)
+}
+
+/// `/metrics` alone, for a listener of its own (`CONDUIT_METRICS_ADDR`): the scraper reaches it,
+/// the public gateway, which routes to the application's port, does not.
+pub fn metrics_app(config: &Config, state: AppState) -> Router {
+    metrics::install();
+    metrics::routes(config.pool.max_connections).with_state(state)
 }

@@ -3,7 +3,6 @@
 //! in-flight request finished, 1 when the shutdown deadline cut some off, 2 for a bad configuration.
 //! `conduit seed` fills an empty database with benchmark data instead (see `server::seed`).
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -11,6 +10,7 @@ use std::time::Instant;
 use app::domain::db::{redact, Db};
 use leptos::config::get_configuration;
 use server::config::{Config, LogFormat};
+use server::serve;
 use server::shutdown::{self, Lifecycle};
 use tracing_subscriber::EnvFilter;
 
@@ -86,42 +86,46 @@ async fn run() -> ExitCode {
 
     let state = server::state(&config, db.clone(), leptos_options);
     let lifecycle = Lifecycle::default();
-    let app = server::app(&config, state, &lifecycle);
-    let listener = match tokio::net::TcpListener::bind(config.listen_addr).await {
-        Ok(listener) => listener,
-        Err(err) => {
-            tracing::error!(addr = %config.listen_addr, error = %err, "cannot listen");
-            return ExitCode::FAILURE;
-        }
+    let app = server::app(&config, state.clone(), &lifecycle);
+    let Some(listener) = bind("CONDUIT_LISTEN_ADDR", config.listen_addr).await else {
+        return ExitCode::FAILURE;
     };
     let addr = listener.local_addr().unwrap_or(config.listen_addr);
+    if let Some(metrics_addr) = config.metrics_addr {
+        let Some(metrics_listener) = bind("CONDUIT_METRICS_ADDR", metrics_addr).await else {
+            return ExitCode::FAILURE;
+        };
+        let metrics_addr = metrics_listener.local_addr().unwrap_or(metrics_addr);
+        tracing::info!(addr = %metrics_addr, "metrics listening");
+        // Scrapes go on until the process exits.
+        tokio::spawn(serve::serve(
+            metrics_listener,
+            server::metrics_app(&config, state),
+            config.connection_limits,
+            lifecycle.clone(),
+            std::future::pending(),
+        ));
+    }
     tracing::info!(addr = %addr, startup_ms = started.elapsed().as_millis() as u64, "listening");
     println!("Conduit is running at http://{addr}");
 
-    // The peer address feeds the sign-in rate limit.
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown::on_signal(
-            lifecycle.clone(),
-            config.shutdown_delay,
-        ))
-        .into_future();
+    let server = serve::serve(
+        listener,
+        app,
+        config.connection_limits,
+        lifecycle.clone(),
+        shutdown::on_signal(lifecycle.clone(), config.shutdown_delay),
+    );
     // Once draining starts, in-flight requests get `shutdown_timeout` (after the delay) to finish.
     let deadline = async {
         lifecycle.draining().await;
         tokio::time::sleep(config.shutdown_delay + config.shutdown_timeout).await;
     };
     let code = tokio::select! {
-        result = server => match result {
-            Ok(()) => {
-                tracing::info!("all connections closed");
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "server error");
-                ExitCode::FAILURE
-            }
-        },
+        () = server => {
+            tracing::info!("all connections closed");
+            ExitCode::SUCCESS
+        }
         () = deadline => {
             tracing::warn!(timeout_secs = config.shutdown_timeout.as_secs(), "shutdown deadline passed with requests still in flight; exiting");
             ExitCode::FAILURE
@@ -130,6 +134,17 @@ async fn run() -> ExitCode {
     db.pool().close().await;
     tracing::info!("stopped");
     code
+}
+
+/// Listens on `addr`, or logs why not (naming the variable that set it).
+async fn bind(var: &str, addr: SocketAddr) -> Option<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => Some(listener),
+        Err(err) => {
+            tracing::error!(variable = var, addr = %addr, error = %err, "cannot listen");
+            None
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {

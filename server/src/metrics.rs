@@ -1,4 +1,5 @@
-//! Prometheus metrics at `/metrics`, through the `metrics` facade:
+//! Prometheus metrics at `/metrics` on a listener of its own (`CONDUIT_METRICS_ADDR`, see
+//! `server::metrics_app`), through the `metrics` facade:
 //!
 //! - `http_requests_total` and `http_request_duration_seconds` (a histogram), labelled `method`,
 //!   `route` (the route template, never the raw path) and `status` (`2xx`, `4xx`, `5xx`, ...);

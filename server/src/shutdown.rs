@@ -1,7 +1,8 @@
-//! Graceful shutdown: SIGTERM or SIGINT turns readiness false first, then (after the optional
-//! `CONDUIT_SHUTDOWN_DELAY_SECS`, so load balancers stop routing here) the listener stops
-//! accepting, in-flight requests finish, and the process exits; `CONDUIT_SHUTDOWN_TIMEOUT_SECS`
-//! bounds the wait.
+//! Graceful shutdown: SIGTERM or SIGINT turns readiness false first (and from then on every
+//! response says `Connection: close`), then (after the optional `CONDUIT_SHUTDOWN_DELAY_SECS`, so
+//! load balancers stop routing here) the listener drains its backlog and closes, every request a
+//! client has sent is answered, and the process exits; `CONDUIT_SHUTDOWN_TIMEOUT_SECS` bounds
+//! the wait. The connection side of it is in `serve.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,8 +62,8 @@ pub async fn signal() -> &'static str {
     }
 }
 
-/// The future given to `axum::serve(..).with_graceful_shutdown`: waits for a signal, turns
-/// readiness false, waits `delay` while still serving, then lets the listener close.
+/// The `stop` future of `serve::serve`: waits for a signal, turns readiness false, waits `delay`
+/// while still serving, then lets the listener close.
 pub async fn on_signal(lifecycle: Lifecycle, delay: Duration) {
     let name = signal().await;
     lifecycle.start_draining();
@@ -74,7 +75,7 @@ pub async fn on_signal(lifecycle: Lifecycle, delay: Duration) {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    tracing::info!("no longer accepting connections; waiting for in-flight requests");
+    tracing::info!("no longer accepting new connections; answering the ones accepted");
 }
 
 #[cfg(test)]

@@ -62,6 +62,8 @@ fn config_in(dir: &Path, extra: &[(&str, &str)]) -> Config {
 
 struct TestApp {
     router: Router,
+    /// `/metrics`, which the server binary serves on a listener of its own.
+    metrics: Router,
     db: Db,
     lifecycle: Lifecycle,
     _dir: tempfile::TempDir,
@@ -75,9 +77,11 @@ async fn app_with(extra: &[(&str, &str)], leptos: impl FnOnce(&Path) -> LeptosOp
         .expect("the test database opens");
     let lifecycle = Lifecycle::default();
     let state = server::state(&config, db.clone(), leptos(dir.path()));
-    let router = server::app(&config, state, &lifecycle);
+    let router = server::app(&config, state.clone(), &lifecycle);
+    let metrics = server::metrics_app(&config, state);
     TestApp {
         router,
+        metrics,
         db,
         lifecycle,
         _dir: dir,
@@ -456,7 +460,7 @@ async fn metrics_after_traffic() {
     send(&app.router, get("/api/tags")).await;
     send(&app.router, get("/api/articles/a-raw-slug-never-a-label")).await;
     send(&app.router, get("/api/profiles/someone-raw")).await;
-    let resp = send(&app.router, get("/metrics")).await;
+    let resp = send(&app.metrics, get("/metrics")).await;
     assert_eq!(resp.status, StatusCode::OK);
     assert!(resp.header(header::CONTENT_TYPE).starts_with("text/plain"));
     let text = resp.text();
@@ -497,7 +501,7 @@ async fn metrics_after_traffic() {
     let before = count(&text);
     send(&app.router, get("/api/tags")).await;
     send(&app.router, get("/api/tags")).await;
-    let after = count(&send(&app.router, get("/metrics")).await.text());
+    let after = count(&send(&app.metrics, get("/metrics")).await.text());
     assert!(after >= before + 2, "{before} -> {after}");
 }
 
@@ -658,6 +662,31 @@ async fn static_assets_are_cached_by_whether_their_names_are_hashed() {
     }
 }
 
+/// Pages and API answers deny the powerful browser features the site does not use, and keep
+/// windows of other origins from scripting this one's (and the other way round).
+#[tokio::test]
+async fn responses_carry_a_permissions_policy_and_opener_isolation() {
+    let app = sqlite_app(&[]).await;
+    for uri in ["/", "/api/tags", "/no-such-page"] {
+        let resp = send(&app.router, get(uri)).await;
+        let policy = resp.header("permissions-policy");
+        for feature in [
+            "camera=()",
+            "microphone=()",
+            "geolocation=()",
+            "payment=()",
+            "usb=()",
+        ] {
+            assert!(policy.contains(feature), "{uri}: {feature} in {policy:?}");
+        }
+        assert_eq!(
+            resp.header("cross-origin-opener-policy"),
+            "same-origin",
+            "{uri}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn responses_are_compressed_with_brotli_or_gzip() {
     let app = app_with(&[], |dir| site_with_pkg(dir, false)).await;
@@ -810,7 +839,7 @@ async fn sign_in_and_sign_up_are_rate_limited_per_client() {
         .as_u16(),
         401
     );
-    let metrics = send(&app.router, get("/metrics")).await.text();
+    let metrics = send(&app.metrics, get("/metrics")).await.text();
     assert!(
         metrics.contains(r#"http_rate_limited_total{route="/api/users/login"}"#),
         "{metrics}"
@@ -843,7 +872,9 @@ fn conduit(vars: &[(&str, &str)]) -> Command {
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     command
         .env("LEPTOS_OUTPUT_NAME", "conduit")
-        .env("RUST_LOG", "info,sqlx=warn");
+        .env("RUST_LOG", "info,sqlx=warn")
+        // Tests run servers side by side: no fixed metrics port.
+        .env("CONDUIT_METRICS_ADDR", "127.0.0.1:0");
     for (k, v) in vars {
         command.env(k, v);
     }
@@ -1196,6 +1227,186 @@ async fn an_idle_server_stops_at_once() {
         signalled.elapsed() < Duration::from_secs(2),
         "{:?}",
         signalled.elapsed()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server binary: connections (slow and oversized heads, the metrics listener, restarts)
+
+/// Reads until the server closes the connection, or `limit` passes (`None`).
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match tokio::time::timeout(limit, stream.read_to_end(&mut bytes)).await {
+        Ok(_) => Some(bytes),
+        Err(_) => None,
+    }
+}
+
+/// A client that never finishes its request head (silent after part of it, dribbling a byte at a
+/// time, or silent from the start) is cut off at the header-read timeout, while other clients are
+/// answered at once.
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_closed_at_the_header_timeout() {
+    let (server, _) = Server::start(&[("CONDUIT_HEADER_READ_TIMEOUT_SECS", "1")]).await;
+    let addr = server.addr;
+    let opened = Instant::now();
+    let mut half_sent = TcpStream::connect(addr).await.unwrap();
+    half_sent
+        .write_all(b"GET /api/tags HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let dribbling = tokio::spawn(async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let head = b"GET /api/tags HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+        for byte in head {
+            if stream.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let bytes = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+        (bytes, opened.elapsed())
+    });
+    let answered = Instant::now();
+    let normal = http(
+        addr,
+        "GET /api/tags HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(normal.status, 200);
+    assert!(answered.elapsed() < Duration::from_millis(500));
+
+    for (name, stream) in [("half sent", &mut half_sent), ("silent", &mut silent)] {
+        let bytes = read_until_closed(stream, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("{name}: still open after 5 s"));
+        let took = opened.elapsed();
+        assert!(bytes.is_empty(), "{name}: {bytes:?}");
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+            "{name}: closed after {took:?}"
+        );
+    }
+    let (bytes, took) = dribbling.await.unwrap();
+    let bytes = bytes.expect("dribbling: still open after its head was sent");
+    assert!(
+        bytes.is_empty() && took < Duration::from_secs(3),
+        "dribbling: {took:?} {:?}",
+        String::from_utf8_lossy(&bytes)
+    );
+}
+
+/// A request head over `CONDUIT_MAX_HEADER_BYTES` gets 431; one under it is served.
+#[tokio::test]
+async fn an_oversized_request_head_gets_431() {
+    let (server, _) = Server::start(&[("CONDUIT_MAX_HEADER_BYTES", "16384")]).await;
+    let request = |filler: usize| {
+        format!(
+            "GET /api/tags HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\nConnection: close\r\n\r\n",
+            "a".repeat(filler)
+        )
+    };
+    // The server answers before it has read everything sent, so the client may see a reset
+    // after the answer: keep what arrived.
+    let addr = server.addr;
+    let answer = |request: String| async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let _ = stream.write_all(request.as_bytes()).await;
+        let bytes = read_until_closed(&mut stream, Duration::from_secs(5))
+            .await
+            .expect("an answer, then the connection closed");
+        parse_response(&bytes).unwrap()
+    };
+    let under = answer(request(15_000)).await;
+    assert_eq!(under.status, 200, "{under:?}");
+    let over = answer(request(17_000)).await;
+    assert_eq!(over.status, 431, "{over:?}");
+    // Many small headers add up the same way.
+    let many: String = (0..400)
+        .map(|i| format!("X-H{i}: {}\r\n", "b".repeat(40)))
+        .collect();
+    let over = answer(format!(
+        "GET /api/tags HTTP/1.1\r\nHost: x\r\n{many}Connection: close\r\n\r\n"
+    ))
+    .await;
+    assert_eq!(over.status, 431, "{over:?}");
+}
+
+/// `/metrics` is served on `CONDUIT_METRICS_ADDR` only; the application's port does not know it.
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_only() {
+    let metrics_addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+    let metrics_listen = metrics_addr.to_string();
+    let (server, _) = Server::start(&[("CONDUIT_METRICS_ADDR", metrics_listen.as_str())]).await;
+    let get_metrics = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let on_app = http(server.addr, get_metrics).await.unwrap();
+    assert_eq!(on_app.status, 404, "{on_app:?}");
+    let scraped = http(metrics_addr, get_metrics).await.unwrap();
+    assert_eq!(scraped.status, 200, "{scraped:?}");
+    assert!(
+        scraped
+            .body
+            .contains(r#"http_requests_total{method="GET",route="/readyz",status="2xx"}"#),
+        "{}",
+        scraped.body
+    );
+    // Only `/metrics` is there: the application is not reachable through the metrics port.
+    let app_on_metrics = http(
+        metrics_addr,
+        "GET /api/tags HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(app_on_metrics.status, 404, "{app_on_metrics:?}");
+}
+
+/// Requests that clients have sent when SIGTERM arrives are all answered, whether their
+/// connections were accepted or still waiting in the listen backlog: the process is stopped
+/// (SIGSTOP) while the clients connect and send, so that SIGTERM meets them all at once.
+#[tokio::test]
+async fn sigterm_answers_every_request_already_sent() {
+    let (mut server, _) = Server::start(&[]).await;
+    let addr = server.addr;
+    // A keep-alive connection that has been used: its next request is answered too.
+    let mut used = TcpStream::connect(addr).await.unwrap();
+    let keep_alive = b"GET /api/tags HTTP/1.1\r\nHost: x\r\n\r\n";
+    used.write_all(keep_alive).await.unwrap();
+    let mut first = Vec::new();
+    while !first.ends_with(b"{\"tags\":[]}") {
+        let mut chunk = [0_u8; 1024];
+        let n = used.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "{first:?}");
+        first.extend_from_slice(&chunk[..n]);
+    }
+    assert!(first.starts_with(b"HTTP/1.1 200"), "{first:?}");
+
+    server.signal("STOP");
+    let mut waiting = Vec::new();
+    for _ in 0..64 {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(keep_alive).await.unwrap();
+        waiting.push(stream);
+    }
+    used.write_all(keep_alive).await.unwrap();
+    waiting.push(used);
+    server.signal("TERM");
+    server.signal("CONT");
+
+    for (i, mut stream) in waiting.into_iter().enumerate() {
+        let bytes = read_until_closed(&mut stream, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("connection {i}: still open after 10 s"));
+        let response = parse_response(&bytes)
+            .unwrap_or_else(|e| panic!("connection {i} got no answer: {e}; {}", server.log()));
+        assert_eq!(response.status, 200, "connection {i}: {response:?}");
+    }
+    assert_eq!(
+        server.wait_exit(Duration::from_secs(10)).await,
+        Some(0),
+        "{}",
+        server.log()
     );
 }
 
