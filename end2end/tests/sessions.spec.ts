@@ -43,11 +43,9 @@ test.describe('without JavaScript', () => {
 
   test('the settings form refuses a new password without the current one', async ({ page }) => {
     const user = uniqueUser('pwnojs');
-    await page.goto('/register');
-    await page.fill('input[name="username"]', user.username);
-    await page.fill('input[name="email"]', user.email);
-    await page.fill('input[name="password"]', user.password);
-    await Promise.all([page.waitForURL('/'), page.click('button[type="submit"]')]);
+    const signUp = await page.request.post('/api/users', { data: { user } });
+    expect(signUp.status()).toBe(201);
+    await login(page, user);
 
     await page.goto('/settings');
     await page.fill('input[name="password"]', newPassword);
