@@ -3,21 +3,27 @@
 
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::components::error::AppError;
 use crate::domain::{auth, Db, Tokens, UserId};
 
+/// The session cookie's name over plain HTTP (local development).
 pub const SESSION_COOKIE: &str = "conduit_session";
+/// Its name over HTTPS: browsers accept a `__Host-` cookie only from a secure origin, with
+/// `Path=/` and no `Domain`, so a sibling subdomain or a plain-HTTP attacker cannot plant one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-conduit_session";
 
 /// Shared by every request: given to server functions as context and to REST handlers as state.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub tokens: Tokens,
-    /// Production serves over HTTPS only, so cookies get `Secure` there.
+    pub sessions: auth::SessionPolicy,
+    /// The site is served over HTTPS (its public URL says so): the session cookie is `Secure`
+    /// and named [`SECURE_SESSION_COOKIE`].
     pub secure_cookies: bool,
     pub leptos_options: LeptosOptions,
 }
@@ -32,20 +38,37 @@ pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("server state is missing"))
 }
 
-/// The value of the session cookie of the current request, if any.
-fn session_token() -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    parts
-        .headers
+fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session token in request `headers`. Only the cookie name of the transport counts (over
+/// HTTPS a plain `conduit_session` is ignored), and it must appear exactly once: when a second
+/// cookie of that name was planted beside the real one, neither is trusted, so a planted
+/// session can never stand in for the user's own.
+pub fn session_cookie(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let name = session_cookie_name(secure);
+    let mut values = headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|header| {
-            header.split(';').find_map(|pair| {
-                let (name, value) = pair.trim().split_once('=')?;
-                (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
-            })
-        })
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value)
+        });
+    let value = values.next()?;
+    (values.next().is_none() && !value.is_empty()).then(|| value.to_string())
+}
+
+/// The session token of the current request, if any.
+pub(crate) fn session_token() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    session_cookie(&parts.headers, use_context::<AppState>()?.secure_cookies)
 }
 
 /// The signed-in user of this request, if the session cookie names a live session.
@@ -53,7 +76,8 @@ pub async fn viewer() -> Result<Option<UserId>, AppError> {
     let Some(token) = session_token() else {
         return Ok(None);
     };
-    Ok(auth::session_user(&state()?.db, &token).await?)
+    let state = state()?;
+    Ok(auth::session_user(&state.db, &token, state.sessions).await?)
 }
 
 /// The signed-in user, or a 401 that the UI shows as "Please sign in".
@@ -62,8 +86,9 @@ pub async fn require_user() -> Result<UserId, AppError> {
 }
 
 fn cookie(value: &str, max_age: u64, secure: bool) -> String {
+    let name = session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 /// Opens a session for `user` and sets its cookie on the response.
@@ -82,7 +107,7 @@ pub async fn sign_in(user: UserId) -> Result<(), AppError> {
 pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     if let Some(token) = session_token() {
-        auth::close_session(&state.db, &token).await?;
+        auth::close_session(&state.db, &token, state.sessions).await?;
     }
     set_cookie(&cookie("", 0, state.secure_cookies));
     Ok(())
@@ -115,5 +140,52 @@ pub(crate) fn is_plain_form_post() -> bool {
 pub fn redirect_plain_form(path: &str) {
     if is_plain_form_post() {
         leptos_axum::redirect(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for cookie in cookies {
+            headers.append(COOKIE, HeaderValue::from_str(cookie).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_session_cookie_is_read_by_the_transports_name() {
+        let plain = headers(&["theme=dark; conduit_session=abc"]);
+        assert_eq!(session_cookie(&plain, false).as_deref(), Some("abc"));
+        // Over HTTPS only the prefixed name counts: a plain one may have been planted.
+        assert_eq!(session_cookie(&plain, true), None);
+        let both = headers(&["conduit_session=planted; __Host-conduit_session=real"]);
+        assert_eq!(session_cookie(&both, true).as_deref(), Some("real"));
+        assert_eq!(session_cookie(&both, false).as_deref(), Some("planted"));
+        assert_eq!(session_cookie(&headers(&["conduit_session="]), false), None);
+        assert_eq!(
+            session_cookie(&headers(&["xconduit_session=abc"]), false),
+            None
+        );
+    }
+
+    #[test]
+    fn a_duplicate_session_cookie_trusts_neither() {
+        // In one header (a planted cookie with a longer path comes first) or across headers.
+        for cookies in [
+            &["conduit_session=planted; conduit_session=real"][..],
+            &["conduit_session=real", "conduit_session=planted"][..],
+            &["conduit_session=; conduit_session=real"][..],
+        ] {
+            assert_eq!(
+                session_cookie(&headers(cookies), false),
+                None,
+                "{cookies:?}"
+            );
+        }
+        let secure = headers(&["__Host-conduit_session=a; __Host-conduit_session=b"]);
+        assert_eq!(session_cookie(&secure, true), None);
     }
 }

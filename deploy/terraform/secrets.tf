@@ -1,7 +1,8 @@
 # JWT signing key for the app (CONDUIT_JWT_SECRET). Generated as an ephemeral
 # value and written with a write-only attribute, so it is never stored in the
-# Terraform state. Bump jwt_secret_version in locals to rotate it (all
-# sessions are invalidated).
+# Terraform state. Bump jwt_secret_version in locals to rotate it: every API
+# token stops working once the pods restart; browser sessions are not signed
+# with it and stay (deploy/README.md, "Ending sessions").
 
 locals {
   jwt_secret_version = 1
@@ -13,7 +14,7 @@ ephemeral "random_password" "jwt" {
 }
 
 resource "aws_secretsmanager_secret" "jwt" {
-  # Rotating the JWT key signs every user out, so it is a deliberate operator
+  # Rotating the JWT key ends every API token, so it is a deliberate operator
   # action (bump local.jwt_secret_version), not a scheduled Lambda rotation.
   # The database password, by contrast, is rotated by RDS itself.
   #checkov:skip=CKV2_AWS_57:Deliberate manual rotation, see comment above

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::domain::auth::SESSION_TTL;
 use app::domain::db::{Backend, PoolSettings};
+use url::Url;
 
 use crate::serve::Limits;
 
@@ -51,6 +53,12 @@ pub struct Config {
     /// Where `/metrics` is served, apart from the application; `None` when
     /// `CONDUIT_METRICS_ADDR=off`.
     pub metrics_addr: Option<SocketAddr>,
+    // Sessions and HTTPS (issue 18, items 4 and 8).
+    /// Where users reach the site, e.g. `https://conduit.example.com` (an origin: scheme, host
+    /// and port only). An `https` URL turns on `Secure` `__Host-` session cookies and HSTS.
+    pub public_url: Option<Url>,
+    /// A browser session ends after this long without a request (and 30 days after sign-in).
+    pub session_idle: Duration,
 }
 
 /// The sign-in and sign-up rate limit per client address.
@@ -277,6 +285,31 @@ impl Config {
         let proxy_hops: usize = parse(src, "CONDUIT_PROXY_HOPS", 0, "a number of proxies")?;
         let (connection_limits, metrics_addr) = connection_settings(src)?;
 
+        // Sessions and HTTPS.
+        let public_url = match src.get("CONDUIT_PUBLIC_URL") {
+            Some(raw) => Some(public_url(raw.trim())?),
+            None => None,
+        };
+        if production && public_url.as_ref().is_some_and(|u| u.scheme() != "https") {
+            return Err(error(
+                "CONDUIT_PUBLIC_URL",
+                "must be an https:// URL in production",
+            ));
+        }
+        let session_idle_minutes: u64 = parse(
+            src,
+            "CONDUIT_SESSION_IDLE_MINUTES",
+            7 * 24 * 60,
+            "a number of minutes",
+        )?;
+        let session_ttl_minutes = SESSION_TTL.as_secs() / 60;
+        if !(1..=session_ttl_minutes).contains(&session_idle_minutes) {
+            return Err(error(
+                "CONDUIT_SESSION_IDLE_MINUTES",
+                format!("must be from 1 to {session_ttl_minutes} (30 days, the longest a session lasts)"),
+            ));
+        }
+
         Ok(Config {
             mode,
             listen_addr,
@@ -298,12 +331,48 @@ impl Config {
             proxy_hops,
             connection_limits,
             metrics_addr,
+            public_url,
+            session_idle: Duration::from_secs(session_idle_minutes * 60),
         })
     }
 
     pub fn is_production(&self) -> bool {
         self.mode == Mode::Production
     }
+
+    /// Whether users reach the site over HTTPS, so cookies may be `Secure` and HSTS is sent: the
+    /// public URL's scheme says so; without one, production (always behind TLS) is assumed to.
+    pub fn serves_https(&self) -> bool {
+        match &self.public_url {
+            Some(url) => url.scheme() == "https",
+            None => self.is_production(),
+        }
+    }
+}
+
+/// `CONDUIT_PUBLIC_URL`: an absolute http(s) URL naming an origin, nothing more (a path, query,
+/// fragment or user name would be silently ignored by whatever compares origins).
+fn public_url(raw: &str) -> Result<Url, ConfigError> {
+    let bad = |why: &str| {
+        error(
+            "CONDUIT_PUBLIC_URL",
+            format!("{raw:?} {why}; expected an origin like https://conduit.example.com"),
+        )
+    };
+    let url = Url::parse(raw).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("is not an http or https URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry credentials"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a path, query or fragment"));
+    }
+    Ok(url)
 }
 
 /// The header-read timeout and size limit of every connection, and the metrics listener.
@@ -720,5 +789,72 @@ mod tests {
             ]);
             assert_eq!(var_of(config), var, "{var}={value}");
         }
+    }
+
+    #[test]
+    fn public_url_and_session_idle_are_checked() {
+        let with = |var: &'static str, value: &'static str| {
+            Config::from_source(&[(var, value), ("CONDUIT_JWT_SECRET", SECRET)])
+        };
+        for bad in [
+            "conduit.example.com",
+            "ftp://conduit.example.com",
+            "https://",
+            "https://user:pw@conduit.example.com",
+            "https://conduit.example.com/app",
+            "https://conduit.example.com/?x=1",
+            "https://conduit.example.com/#top",
+        ] {
+            let err = with("CONDUIT_PUBLIC_URL", bad).expect_err(bad);
+            assert_eq!(err.var, "CONDUIT_PUBLIC_URL", "{bad}");
+            assert!(
+                err.to_string().contains("https://conduit.example.com"),
+                "{err}"
+            );
+        }
+        for bad in ["0", "43201", "a week", "-5"] {
+            assert_eq!(
+                var_of(with("CONDUIT_SESSION_IDLE_MINUTES", bad)),
+                "CONDUIT_SESSION_IDLE_MINUTES",
+                "{bad}"
+            );
+        }
+
+        let https = with("CONDUIT_PUBLIC_URL", "https://conduit.example.com/").unwrap();
+        assert!(https.serves_https());
+        assert_eq!(
+            https.public_url.unwrap().origin().ascii_serialization(),
+            "https://conduit.example.com"
+        );
+        assert!(!with("CONDUIT_PUBLIC_URL", "http://127.0.0.1:3000")
+            .unwrap()
+            .serves_https());
+        let defaults = with("UNUSED", "").unwrap();
+        assert!(defaults.public_url.is_none() && !defaults.serves_https());
+        assert_eq!(defaults.session_idle, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(
+            with("CONDUIT_SESSION_IDLE_MINUTES", "30")
+                .unwrap()
+                .session_idle,
+            Duration::from_secs(1800)
+        );
+
+        // Production is served over HTTPS: assumed without a public URL, required with one.
+        let production = |extra: (&'static str, &'static str)| {
+            Config::from_source(&[
+                ("CONDUIT_ENV", "production"),
+                ("DATABASE_URL", "postgres://u@h/db?sslmode=verify-full"),
+                ("CONDUIT_JWT_SECRET", SECRET),
+                extra,
+            ])
+        };
+        assert!(production(("UNUSED", "")).unwrap().serves_https());
+        assert_eq!(
+            var_of(production((
+                "CONDUIT_PUBLIC_URL",
+                "http://conduit.example.com"
+            ))),
+            "CONDUIT_PUBLIC_URL"
+        );
     }
 }

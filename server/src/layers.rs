@@ -5,7 +5,7 @@
 //! 2. observation: a `request` span (request id, method, route template) around everything
 //!    below, one log line per request (status, latency), and the Prometheus request metrics;
 //! 3. security headers (CSP with a per-request nonce, nosniff, referrer policy, frame denial,
-//!    a permissions policy, cross-origin opener isolation, HSTS in production) and
+//!    a permissions policy, cross-origin opener isolation, HSTS over HTTPS) and
 //!    `Cache-Control`;
 //! 4. compression (brotli, gzip);
 //! 5. the sign-in/sign-up rate limit per client address (429 + `Retry-After`);
@@ -232,7 +232,8 @@ async fn observe(request: Request, next: Next) -> Response {
 pub struct CspNonce(pub String);
 
 struct Security {
-    production: bool,
+    /// Users reach the site over HTTPS (`Config::serves_https`): HSTS is sent.
+    hsts: bool,
     hashed_assets: bool,
     dev_connect: String,
 }
@@ -246,7 +247,7 @@ impl Security {
             _ => String::new(),
         };
         Security {
-            production: config.is_production(),
+            hsts: config.serves_https(),
             hashed_assets: options.hashed_assets,
             dev_connect,
         }
@@ -330,7 +331,7 @@ async fn security_headers(
         CROSS_ORIGIN_OPENER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    if security.production {
+    if security.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),

@@ -13,6 +13,7 @@ pub mod serve;
 pub mod shutdown;
 pub mod web;
 
+use app::domain::auth::SessionPolicy;
 use app::domain::{Db, Tokens};
 use app::server_ctx::AppState;
 use axum::Router;
@@ -26,7 +27,10 @@ pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState
     AppState {
         db,
         tokens: Tokens::new(&config.jwt_secret, config.token_ttl),
-        secure_cookies: config.is_production(),
+        sessions: SessionPolicy {
+            idle: config.session_idle,
+        },
+        secure_cookies: config.serves_https(),
         leptos_options,
     }
 }

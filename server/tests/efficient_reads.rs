@@ -58,11 +58,34 @@ fn install() {
     });
 }
 
-/// The statements one GET costs, and what they were.
+/// The statements one GET costs, and what they were, beyond the token check of a signed-in
+/// request.
 async fn statements_of(app: &TestApp, path: &str, token: Option<&str>) -> (usize, Vec<String>) {
     LAST.lock().unwrap().clear();
     app.get(path, token).await.assert_status(200);
-    take_statements()
+    let (count, statements) = take_statements();
+    if token.is_none() {
+        return (count, statements);
+    }
+    without_token_check(statements)
+}
+
+/// Issue 18: a token is checked against its user's token generation (a password change ends
+/// earlier tokens) with one primary-key read before the request's own statements; the API
+/// loads no viewer that it could be folded into.
+fn without_token_check(mut statements: Vec<String>) -> (usize, Vec<String>) {
+    assert!(
+        statements
+            .first()
+            .is_some_and(|first| first.contains("token_generation")),
+        "a signed-in request starts with its token check: {statements:?}"
+    );
+    statements.remove(0);
+    assert!(
+        !statements.iter().any(|s| s.contains("token_generation")),
+        "one token check per request: {statements:?}"
+    );
+    (statements.len(), statements)
 }
 
 /// The statements run since `LAST` was last cleared.
@@ -196,7 +219,7 @@ async fn reads_cost_the_same_statements_for_1_or_20_articles() {
             app.post_empty("/api/articles/tagged-5/favorite", Some(&reader.token))
                 .await
                 .assert_status(200);
-            let (favorite, favorite_sql) = take_statements();
+            let (favorite, favorite_sql) = without_token_check(take_statements().1);
             assert_eq!(favorite, 2, "a favorite took {favorite_sql:?}");
 
             // A statement is planned once per connection and then reused. SQLite built with

@@ -59,6 +59,40 @@ struct Claims {
     sub: String,
     exp: u64,
     iat: u64,
+    /// The user's token generation at issue. A password change moves the user's generation on,
+    /// and a token of an earlier one is refused. Tokens from before generations existed carry
+    /// none: they count as generation 0, every user's first.
+    #[serde(default)]
+    gen: i64,
+    /// This token's own random id, so that a password change can leave the one token that made
+    /// it working (empty in tokens from before ids existed, which it never keeps).
+    #[serde(default)]
+    jti: String,
+}
+
+/// A token whose signature, expiry and generation are good.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub user: UserId,
+    /// The token's id (`jti`); see [`Credential::ApiToken`].
+    pub id: String,
+}
+
+/// The credential a change is made with: a password change ends every other one of the user.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    /// A browser session, by its cookie's token.
+    Session(&'a str),
+    /// An API token, by its id. The RealWorld reference suite changes a password and then goes
+    /// on with the same token, so the token that made the change keeps working.
+    ApiToken(&'a str),
+}
+
+fn random_hex<const N: usize>() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; N];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Signs and checks the API's bearer tokens (`Authorization: Token <jwt>`).
@@ -90,28 +124,89 @@ impl Tokens {
         }
     }
 
-    pub fn issue(&self, user: UserId) -> Result<String> {
+    /// A token for `user` at their current token `generation` (see [`Claims::gen`]).
+    pub fn issue(&self, user: UserId, generation: i64) -> Result<String> {
         let now = (now_millis() / 1000) as u64;
         let claims = Claims {
             sub: user.0.to_string(),
             iat: now,
             exp: now + self.ttl.as_secs(),
+            gen: generation,
+            jti: random_hex::<16>(),
         };
         jsonwebtoken::encode(&Header::default(), &claims, &self.keys.0)
             .map_err(|e| Error::Internal(format!("token signing failed: {e}")))
     }
 
-    /// The user a token names, or 401 `token: is invalid` for anything forged, expired or garbled.
-    pub fn verify(&self, token: &str) -> Result<UserId> {
-        let invalid = || Error::Unauthorized("token", "is invalid");
-        let data = jsonwebtoken::decode::<Claims>(token, &self.keys.1, &Validation::default())
-            .map_err(|_| invalid())?;
-        data.claims.sub.parse().map(UserId).map_err(|_| invalid())
+    /// The claims of a token whose signature and expiry are good.
+    fn decode(&self, token: &str) -> Result<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.keys.1, &Validation::default())
+            .map(|data| data.claims)
+            .map_err(|_| invalid_token())
+    }
+
+    /// The user a token names, or 401 `token: is invalid` for anything forged, expired, garbled,
+    /// naming a deleted user, or issued before the user's last password change (but the token
+    /// that made it). The one database read is a primary-key lookup: the API never loaded the
+    /// viewer before, so there is no query to fold it into.
+    pub async fn verify(&self, db: &Db, token: &str) -> Result<VerifiedToken> {
+        let claims = self.decode(token)?;
+        let user = UserId(claims.sub.parse().map_err(|_| invalid_token())?);
+        let current: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT token_generation, kept_token_id FROM users WHERE id = $1")
+                .bind(user.0)
+                .fetch_optional(db.pool())
+                .await?;
+        let Some((generation, kept)) = current else {
+            return Err(invalid_token());
+        };
+        let kept = !claims.jti.is_empty() && kept.as_deref() == Some(claims.jti.as_str());
+        if claims.gen == generation || kept {
+            Ok(VerifiedToken {
+                user,
+                id: claims.jti,
+            })
+        } else {
+            Err(invalid_token())
+        }
     }
 }
 
-/// How long a browser session lasts without signing in again.
+fn invalid_token() -> Error {
+    Error::Unauthorized("token", "is invalid")
+}
+
+/// How long a browser session lasts at most, however busy, before signing in again.
 pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// When a browser session ends for want of use: `idle` after its last request (and always
+/// [`SESSION_TTL`] after sign-in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+impl SessionPolicy {
+    /// How old a session's `last_seen_at` gets before a request writes it anew: a tenth of the
+    /// idle timeout, at most an hour. Reading pages stays reading; a session then ends between
+    /// `idle - renew_after` and `idle` after its last request.
+    pub fn renew_after(&self) -> Duration {
+        (self.idle / 10).min(Duration::from_secs(3600))
+    }
+
+    /// Sessions last seen at or before this time have ended.
+    fn idle_cutoff(&self, now: i64) -> i64 {
+        now - self.idle.as_millis() as i64
+    }
+}
 
 fn session_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -123,39 +218,87 @@ fn session_hash(token: &str) -> String {
 /// Opens a browser session and returns the secret token for its cookie. Only the token's hash
 /// is stored, so a copy of the database cannot be used to sign in.
 pub async fn open_session(db: &Db, user: UserId) -> Result<String> {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = random_hex::<32>();
     let now = now_millis();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(session_hash(&token))
-        .bind(user.0)
-        .bind(now)
-        .bind(now + SESSION_TTL.as_millis() as i64)
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $3)",
+    )
+    .bind(session_hash(&token))
+    .bind(user.0)
+    .bind(now)
+    .bind(now + SESSION_TTL.as_millis() as i64)
+    .execute(db.pool())
+    .await?;
     Ok(token)
 }
 
-/// The user of a live session, if the token names one.
-pub async fn session_user(db: &Db, token: &str) -> Result<Option<UserId>> {
-    let user: Option<i64> = sqlx::query_scalar(
-        "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+/// The user of a live session, if the token names one: neither past its absolute end nor idle
+/// for `policy.idle`. Using a session renews it, with a write at most once per
+/// [`SessionPolicy::renew_after`].
+pub async fn session_user(db: &Db, token: &str, policy: SessionPolicy) -> Result<Option<UserId>> {
+    let now = now_millis();
+    let hash = session_hash(token);
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, last_seen_at FROM sessions
+         WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
     )
-    .bind(session_hash(token))
-    .bind(now_millis())
+    .bind(&hash)
+    .bind(now)
+    .bind(policy.idle_cutoff(now))
     .fetch_optional(db.pool())
     .await?;
-    Ok(user.map(UserId))
+    let Some((user, last_seen)) = row else {
+        return Ok(None);
+    };
+    if now - last_seen >= policy.renew_after().as_millis() as i64 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            .bind(&hash)
+            .bind(now)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(Some(UserId(user)))
 }
 
-/// Ends a session: its cookie no longer signs anyone in.
-pub async fn close_session(db: &Db, token: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
-        .bind(session_hash(token))
-        .bind(now_millis())
-        .execute(db.pool())
+/// Ends a session: its cookie no longer signs anyone in. Sessions that have ended by time go too.
+pub async fn close_session(db: &Db, token: &str, policy: SessionPolicy) -> Result<()> {
+    let now = now_millis();
+    sqlx::query(
+        "DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2 OR last_seen_at <= $3",
+    )
+    .bind(session_hash(token))
+    .bind(now)
+    .bind(policy.idle_cutoff(now))
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// What a password change ends: every browser session and API token of `user` but `kept`, the
+/// credential making the change. Earlier tokens end by moving the user's token generation on.
+/// Runs inside the transaction that stores the new password hash.
+pub(crate) async fn end_credentials_for_password_change(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    kept: Credential<'_>,
+) -> Result<()> {
+    let (kept_session, kept_token) = match kept {
+        // No session hashes to the empty string: none but the kept one stays.
+        Credential::Session(token) => (session_hash(token), None),
+        Credential::ApiToken(id) => (String::new(), Some(id).filter(|id| !id.is_empty())),
+    };
+    sqlx::query(
+        "UPDATE users SET token_generation = token_generation + 1, kept_token_id = $2 WHERE id = $1",
+    )
+    .bind(user.0)
+    .bind(kept_token)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user.0)
+        .bind(kept_session)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -167,20 +310,27 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_forgeries() {
         let tokens = Tokens::new(b"a test secret of enough length!!", Duration::from_secs(60));
-        let token = tokens.issue(UserId(42)).unwrap();
-        assert_eq!(tokens.verify(&token).unwrap(), UserId(42));
+        let token = tokens.issue(UserId(42), 3).unwrap();
+        let claims = tokens.decode(&token).unwrap();
+        assert_eq!((claims.sub.as_str(), claims.gen), ("42", 3));
+        // Every token has an id of its own.
+        let again = tokens
+            .decode(&tokens.issue(UserId(42), 3).unwrap())
+            .unwrap();
+        assert_eq!(claims.jti.len(), 32);
+        assert_ne!(claims.jti, again.jti);
 
         let other = Tokens::new(b"another secret, not the same one", Duration::from_secs(60));
         assert!(matches!(
-            other.verify(&token),
+            other.decode(&token),
             Err(Error::Unauthorized("token", _))
         ));
         assert!(matches!(
-            tokens.verify("garbage"),
+            tokens.decode("garbage"),
             Err(Error::Unauthorized("token", _))
         ));
         assert!(matches!(
-            tokens.verify(""),
+            tokens.decode(""),
             Err(Error::Unauthorized("token", _))
         ));
     }
@@ -192,9 +342,41 @@ mod tests {
             sub: "1".into(),
             iat: 1,
             exp: 2,
+            gen: 0,
+            jti: String::new(),
         };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &tokens.keys.0).unwrap();
-        assert!(tokens.verify(&token).is_err());
+        assert!(tokens.decode(&token).is_err());
+    }
+
+    #[test]
+    fn tokens_from_before_generations_count_as_the_first() {
+        #[derive(Serialize)]
+        struct OldClaims {
+            sub: String,
+            exp: u64,
+            iat: u64,
+        }
+        let tokens = Tokens::new(b"a test secret of enough length!!", Duration::from_secs(60));
+        let now = (now_millis() / 1000) as u64;
+        let old = OldClaims {
+            sub: "7".into(),
+            iat: now,
+            exp: now + 60,
+        };
+        let token = jsonwebtoken::encode(&Header::default(), &old, &tokens.keys.0).unwrap();
+        let claims = tokens.decode(&token).unwrap();
+        assert_eq!((claims.gen, claims.jti.as_str()), (0, ""));
+    }
+
+    #[test]
+    fn sessions_renew_at_most_hourly() {
+        let week = SessionPolicy::default();
+        assert_eq!(week.renew_after(), Duration::from_secs(3600));
+        let short = SessionPolicy {
+            idle: Duration::from_secs(600),
+        };
+        assert_eq!(short.renew_after(), Duration::from_secs(60));
     }
 
     #[tokio::test]

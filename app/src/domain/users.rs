@@ -2,10 +2,13 @@
 
 use sqlx::FromRow;
 
-use super::auth::{burn_password_check, hash_password, verify_password};
+use super::auth::{
+    burn_password_check, end_credentials_for_password_change, hash_password, verify_password,
+    Credential,
+};
 use super::db::{now_millis, Db};
 use super::error::is_unique_violation;
-use super::validate::{none_if_blank, Checks, MAX_BIO, MAX_USERNAME};
+use super::validate::{none_if_blank, Checks, MAX_BIO, MAX_PASSWORD, MAX_USERNAME};
 use super::{Error, Result, UserId};
 
 /// A user as stored, without the password hash.
@@ -16,6 +19,8 @@ pub struct Account {
     pub email: String,
     pub bio: Option<String>,
     pub image: Option<String>,
+    /// Moves on with every password change; API tokens carry it (see `auth::Tokens`).
+    pub token_generation: i64,
 }
 
 impl Account {
@@ -42,6 +47,10 @@ pub struct Changes {
     /// True when the request sent an explicit `null` for username, email or password: the spec
     /// treats that as an empty value (422), not as "unchanged".
     pub nulled: Vec<&'static str>,
+    /// The current password, from a transport that asks for it before a password change (the
+    /// settings page: a browser left signed in must not let anyone take the account). `None`
+    /// skips the check: the API follows the spec, where the token is the proof.
+    pub current_password: Option<String>,
 }
 
 pub async fn register(db: &Db, form: Registration) -> Result<Account> {
@@ -58,7 +67,7 @@ pub async fn register(db: &Db, form: Registration) -> Result<Account> {
     let now = now_millis();
     let inserted = sqlx::query_as::<_, Account>(
         "INSERT INTO users (username, email, password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $4) RETURNING id, username, email, bio, image",
+         VALUES ($1, $2, $3, $4, $4) RETURNING id, username, email, bio, image, token_generation",
     )
     .bind(username)
     .bind(email)
@@ -131,14 +140,24 @@ pub async fn login(db: &Db, email: Option<&str>, password: Option<&str>) -> Resu
 
 /// The account behind a verified token or session. A token for a deleted user is a 401.
 pub async fn get(db: &Db, user: UserId) -> Result<Account> {
-    sqlx::query_as::<_, Account>("SELECT id, username, email, bio, image FROM users WHERE id = $1")
-        .bind(user.0)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(Error::Unauthorized("token", "is invalid"))
+    sqlx::query_as::<_, Account>(
+        "SELECT id, username, email, bio, image, token_generation FROM users WHERE id = $1",
+    )
+    .bind(user.0)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::Unauthorized("token", "is invalid"))
 }
 
-pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> {
+/// Changes the settings sent. A new password ends every browser session and API token of the
+/// user but `by`, the credential making the change (an API caller gets a fresh token from the
+/// returned account too).
+pub async fn update(
+    db: &Db,
+    user: UserId,
+    changes: Changes,
+    by: Credential<'_>,
+) -> Result<Account> {
     let current = get(db, user).await?;
     let mut checks = Checks::default();
     for field in &changes.nulled {
@@ -154,6 +173,9 @@ pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> 
     }
     if changes.password.is_some() {
         checks.password(changes.password.as_deref());
+        if let Some(proof) = &changes.current_password {
+            checks.required(CURRENT_PASSWORD, Some(proof), MAX_PASSWORD);
+        }
     }
     checks
         .optional("bio", changes.bio.as_deref(), MAX_BIO)
@@ -172,14 +194,20 @@ pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> 
         None => current.image.clone(),
     };
     let hash = match changes.password {
-        Some(password) => Some(hash_password(password).await?),
+        Some(password) => {
+            if let Some(proof) = changes.current_password {
+                check_current_password(db, user, proof).await?;
+            }
+            Some(hash_password(password).await?)
+        }
         None => None,
     };
 
-    let updated = sqlx::query_as::<_, Account>(
+    let password_changed = hash.is_some();
+    let query = sqlx::query_as::<_, Account>(
         "UPDATE users SET username = $1, email = $2, bio = $3, image = $4,
            password_hash = COALESCE($5, password_hash), updated_at = $6
-         WHERE id = $7 RETURNING id, username, email, bio, image",
+         WHERE id = $7 RETURNING id, username, email, bio, image, token_generation",
     )
     .bind(&username)
     .bind(&email)
@@ -187,14 +215,41 @@ pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> 
     .bind(image)
     .bind(hash)
     .bind(now_millis())
-    .bind(user.0)
-    .fetch_one(db.pool())
-    .await;
+    .bind(user.0);
+    let updated = if password_changed {
+        // The new password and the end of the other credentials commit together.
+        let mut tx = db.pool().begin().await?;
+        end_credentials_for_password_change(&mut tx, user, by).await?;
+        let updated = query.fetch_one(&mut *tx).await;
+        if updated.is_ok() {
+            tx.commit().await?;
+        }
+        updated
+    } else {
+        query.fetch_one(db.pool()).await
+    };
     match updated {
         Ok(account) => Ok(account),
         Err(err) if is_unique_violation(&err) => {
             Err(taken(db, &username, &email, Some(user)).await)
         }
         Err(err) => Err(err.into()),
+    }
+}
+
+/// The field that names the current password in errors: "current password is incorrect".
+const CURRENT_PASSWORD: &str = "current password";
+
+/// 422 `current password: is incorrect` unless `proof` is the user's password.
+async fn check_current_password(db: &Db, user: UserId, proof: String) -> Result<()> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::Unauthorized("token", "is invalid"))?;
+    if verify_password(proof, hash).await? {
+        Ok(())
+    } else {
+        Err(Error::invalid(CURRENT_PASSWORD, "is incorrect"))
     }
 }

@@ -19,10 +19,12 @@ pub async fn update_settings(
     bio: String,
     email: String,
     password: String,
+    current_password: String,
 ) -> Result<String, AppError> {
     use crate::components::article_list::profile_href;
+    use crate::domain::auth::Credential;
     use crate::domain::users::{self, Changes};
-    use crate::server_ctx::{redirect_plain_form, require_user, state};
+    use crate::server_ctx::{redirect_plain_form, require_user, session_token, state};
     let user = require_user().await?;
     let changes = Changes {
         image: Some(image),
@@ -32,8 +34,12 @@ pub async fn update_settings(
         // An empty password field means "keep my password".
         password: Some(password).filter(|p| !p.is_empty()),
         nulled: Vec::new(),
+        // A browser left signed in must not let anyone change the password.
+        current_password: Some(current_password),
     };
-    let account = users::update(&state()?.db, user, changes).await?;
+    // This browser stays signed in; the user's other sessions end with a new password.
+    let session = session_token().unwrap_or_default();
+    let account = users::update(&state()?.db, user, changes, Credential::Session(&session)).await?;
     redirect_plain_form(&profile_href(&account.username));
     Ok(account.username)
 }
@@ -89,6 +95,7 @@ pub fn SettingsPage() -> impl IntoView {
                                                 </fieldset>
                                                 <TextField id="settings-email" name="email" label="Email" inputmode="email" autocomplete="email" value=user.email.clone() />
                                                 <TextField id="settings-password" name="password" label="New Password" kind="password" autocomplete="new-password" />
+                                                <TextField id="settings-current-password" name="current_password" label="Current Password" placeholder="Current Password (to change it)" kind="password" autocomplete="current-password" />
                                                 <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
                                                     "Update Settings"
                                                 </button>

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 
+use app::domain::auth::VerifiedToken;
 use app::domain::UserId;
 use app::server_ctx::AppState;
 
@@ -104,8 +105,28 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 /// The signed-in user of an API request; 401 `token: is missing` without a token.
 pub struct AuthUser(pub UserId);
 
+/// Like [`AuthUser`], with the token itself: a password change leaves that one token working.
+pub struct AuthToken(pub VerifiedToken);
+
 /// The user of an API request when it carries a token; a bad token is still a 401.
 pub struct MaybeUser(pub Option<UserId>);
+
+/// The request's `Authorization: Token <jwt>`, verified; `None` without the header.
+async fn bearer(parts: &Parts, state: &AppState) -> Result<Option<VerifiedToken>, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "token", "is invalid");
+    let value = value.to_str().map_err(|_| invalid())?;
+    // The spec's scheme is `Token`; `Bearer` is accepted too, as many clients send it.
+    let token = value
+        .strip_prefix("Token ")
+        .or_else(|| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(invalid)?;
+    Ok(Some(state.tokens.verify(&state.db, token).await?))
+}
 
 impl<S> FromRequestParts<S> for MaybeUser
 where
@@ -115,21 +136,27 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Ok(MaybeUser(None));
-        };
-        let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "token", "is invalid");
-        let value = value.to_str().map_err(|_| invalid())?;
-        // The spec's scheme is `Token`; `Bearer` is accepted too, as many clients send it.
-        let token = value
-            .strip_prefix("Token ")
-            .or_else(|| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(invalid)?;
-        let state = AppState::from_ref(state);
-        let user = state.tokens.verify(token)?;
-        Ok(MaybeUser(Some(user)))
+        let verified = bearer(parts, &AppState::from_ref(state)).await?;
+        Ok(MaybeUser(verified.map(|token| token.user)))
+    }
+}
+
+impl<S> FromRequestParts<S> for AuthToken
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match bearer(parts, &AppState::from_ref(state)).await? {
+            Some(token) => Ok(AuthToken(token)),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token",
+                "is missing",
+            )),
+        }
     }
 }
 
@@ -141,13 +168,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match MaybeUser::from_request_parts(parts, state).await? {
-            MaybeUser(Some(user)) => Ok(AuthUser(user)),
-            MaybeUser(None) => Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "token",
-                "is missing",
-            )),
-        }
+        let AuthToken(token) = AuthToken::from_request_parts(parts, state).await?;
+        Ok(AuthUser(token.user))
     }
 }

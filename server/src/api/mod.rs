@@ -30,7 +30,7 @@ use app::server_ctx::AppState;
 
 use crate::config::Config;
 
-pub use extract::{ApiJson, ApiPath, ApiQuery, AuthUser, MaybeUser};
+pub use extract::{ApiJson, ApiPath, ApiQuery, AuthToken, AuthUser, MaybeUser};
 
 /// The prefix the API is served under; the OpenAPI document's paths include it.
 pub const PREFIX: &str = "/api";

@@ -6,11 +6,12 @@ use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+use app::domain::auth::Credential;
 use app::domain::users::{self, Account, Changes, Registration};
 use app::models::User;
 use app::server_ctx::AppState;
 
-use super::{ApiJson, ApiResult, AuthUser, ErrorBody};
+use super::{ApiJson, ApiResult, AuthToken, AuthUser, ErrorBody};
 
 // The spec wraps every body in an object named after the resource: `{"user": {...}}`.
 
@@ -85,7 +86,9 @@ pub struct UpdateUser {
 }
 
 fn respond(state: &AppState, account: Account) -> ApiResult<Json<UserResponse>> {
-    let token = state.tokens.issue(account.user_id())?;
+    let token = state
+        .tokens
+        .issue(account.user_id(), account.token_generation)?;
     Ok(Json(UserResponse {
         user: User {
             email: account.email,
@@ -159,12 +162,13 @@ pub async fn current(
     respond(&state, users::get(&state.db, user).await?)
 }
 
-/// `PUT /api/user`: changes only the fields sent.
+/// `PUT /api/user`: changes only the fields sent. A new password ends the user's browser
+/// sessions and every earlier token but the one sent; the response carries a fresh token.
 #[utoipa::path(put, path = "/user", tag = "users", operation_id = "updateCurrentUser",
     security(("Token" = [])),
     request_body = UpdateUserBody,
     responses(
-        (status = 200, description = "The updated user", body = UserResponse),
+        (status = 200, description = "The updated user, with a fresh token. After a password change every earlier token but the one sent gets 401, and the user's browser sessions end", body = UserResponse),
         (status = 401, description = "No token or a bad one", body = ErrorBody),
         (status = 409, description = "Username or email already taken", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -173,7 +177,7 @@ pub async fn current(
     ))]
 pub async fn update(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthToken(token): AuthToken,
     ApiJson(body): ApiJson<UpdateUserBody>,
 ) -> ApiResult<Json<UserResponse>> {
     let u = body.user;
@@ -195,6 +199,13 @@ pub async fn update(
         bio: u.bio.map(Option::unwrap_or_default),
         image: u.image.map(Option::unwrap_or_default),
         nulled,
+        // The spec's PUT /user has no current-password field: the token is the proof here.
+        current_password: None,
     };
-    respond(&state, users::update(&state.db, user, changes).await?)
+    // A new password ends the user's browser sessions and other tokens, not this one.
+    let by = Credential::ApiToken(&token.id);
+    respond(
+        &state,
+        users::update(&state.db, token.user, changes, by).await?,
+    )
 }

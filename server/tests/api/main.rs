@@ -11,5 +11,6 @@ mod layers;
 mod openapi;
 mod profiles;
 mod seed;
+mod sessions;
 mod tags;
 mod users;

@@ -130,7 +130,7 @@ api_test!(
 
         app.get("/api/user", None).await.assert_error(401, "token", "is missing");
         // Garbage, a token signed with another secret, a wrong scheme, an empty token: all 401.
-        let forged = Tokens::new(b"some other secret, of enough bytes", Duration::from_secs(3600)).issue(UserId(1)).unwrap();
+        let forged = Tokens::new(b"some other secret, of enough bytes", Duration::from_secs(3600)).issue(UserId(1), 0).unwrap();
         for header in ["Token garbage".to_string(), format!("Token {forged}"), format!("Basic {}", jake.token), "Token ".to_string(), "Token a.b.c".to_string()]
         {
             let request = axum::http::Request::builder()
