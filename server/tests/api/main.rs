@@ -2,6 +2,7 @@
 //! input of issue 3, through `server::router(...)` in-process, on SQLite and on PostgreSQL.
 
 mod harness;
+mod ui;
 
 mod articles;
 mod bad_input;
@@ -10,6 +11,7 @@ mod counts;
 mod layers;
 mod openapi;
 mod profiles;
+mod redirects;
 mod seed;
 mod tags;
 mod users;
