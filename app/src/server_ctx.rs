@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::components::error::AppError;
-use crate::domain::{auth, Db, Tokens, UserId};
+use crate::domain::{auth, Db, Tokens, UserId, WriteLimit};
 
 pub const SESSION_COOKIE: &str = "conduit_session";
 
@@ -17,6 +17,8 @@ pub const SESSION_COOKIE: &str = "conduit_session";
 pub struct AppState {
     pub db: Db,
     pub tokens: Tokens,
+    /// Each user's budget of new articles and comments, shared by both transports.
+    pub writes: WriteLimit,
     /// Production serves over HTTPS only, so cookies get `Secure` there.
     pub secure_cookies: bool,
     pub leptos_options: LeptosOptions,

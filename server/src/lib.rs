@@ -12,7 +12,7 @@ pub mod seed;
 pub mod shutdown;
 pub mod web;
 
-use app::domain::{Db, Tokens};
+use app::domain::{Db, Tokens, WriteLimit};
 use app::server_ctx::AppState;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -25,6 +25,7 @@ pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState
     AppState {
         db,
         tokens: Tokens::new(&config.jwt_secret, config.token_ttl),
+        writes: WriteLimit::new(config.write_rate),
         secure_cookies: config.is_production(),
         leptos_options,
     }

@@ -6,6 +6,7 @@ mod ui;
 
 mod articles;
 mod bad_input;
+mod bounds;
 mod comments;
 mod counts;
 mod layers;
@@ -15,3 +16,4 @@ mod redirects;
 mod seed;
 mod tags;
 mod users;
+mod write_rate;

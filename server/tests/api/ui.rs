@@ -61,3 +61,18 @@ pub async fn sign_in(app: &TestApp, user: &TestUser) -> String {
     resp.assert_status(200);
     session_cookie(&resp).expect("a session cookie")
 }
+
+/// A server function's error as the hydrated app gets it: the status and a readable message.
+#[track_caller]
+pub fn assert_ui_error(resp: &Resp, status: u16, starts_with: &str) {
+    assert_eq!(resp.status.as_u16(), status, "{resp:?}");
+    let messages = resp.json["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("messages in {resp:?}"));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.as_str().is_some_and(|m| m.starts_with(starts_with))),
+        "{starts_with:?} in {resp:?}"
+    );
+}
