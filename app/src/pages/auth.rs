@@ -181,31 +181,14 @@ mod tests {
         assert_eq!(after_sign_in(""), "/");
     }
 
+    /// The known payloads go through the whole sign-in in `server/tests/api/redirects.rs`, with
+    /// JavaScript off and on; here, a few more of their kind.
     #[test]
     fn known_open_redirect_payloads_go_home() {
         for payload in [
-            "https://evil.example",
-            "//evil.example",
-            "///evil.example",
-            "/\\evil.example",
-            "\\/evil.example",
-            "\\\\evil.example",
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "/\r\n/evil.example",
-            " //evil.example",
-            "\t//evil.example",
-            "\u{0}//evil.example",
-            "/\u{0}/evil.example",
-            "/\u{7f}/evil.example",
             "/\u{85}/evil.example",
-            "/\u{a0}/evil.example",
-            "/\u{3000}/evil.example",
             "/\u{2028}/evil.example",
-            "javascript:alert(1)",
             "JaVaScRiPt:alert(1)",
-            "data:text/html,<script>alert(1)</script>",
-            "evil.example",
             "/a\\b",
             &format!("/{}", "a".repeat(MAX_NEXT)),
         ] {

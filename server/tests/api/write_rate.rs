@@ -48,32 +48,20 @@ async fn writes_pass_up_to_the_burst_and_the_next_is_a_429_with_retry_after() {
         }
         // Articles and comments share the budget: three writes pass.
         app.create_article(&jake, "First", &[]).await;
-        let comment = |body: &str| json!({"comment": {"body": body}});
-        app.post(
-            "/api/articles/first/comments",
-            Some(&jake.token),
-            comment("one"),
-        )
-        .await
-        .assert_status(201);
-        app.post(
-            "/api/articles/first/comments",
-            Some(&jake.token),
-            comment("two"),
-        )
-        .await
-        .assert_status(201);
+        let comment = |token: &str, body: &str| {
+            let (app, token) = (app.clone(), token.to_string());
+            let body = json!({"comment": {"body": body}});
+            async move {
+                app.post("/api/articles/first/comments", Some(&token), body)
+                    .await
+            }
+        };
+        comment(&jake.token, "one").await.assert_status(201);
+        comment(&jake.token, "two").await.assert_status(201);
         // The fourth, of either kind, is refused and writes nothing.
         let article = json!({"article": {"title": "Second", "description": "d", "body": "b"}});
         assert_refused_for_a_while(&app.post("/api/articles", Some(&jake.token), article).await);
-        assert_refused_for_a_while(
-            &app.post(
-                "/api/articles/first/comments",
-                Some(&jake.token),
-                comment("three"),
-            )
-            .await,
-        );
+        assert_refused_for_a_while(&comment(&jake.token, "three").await);
         assert_eq!(app.count("SELECT COUNT(*) FROM articles").await, 1);
         assert_eq!(app.count("SELECT COUNT(*) FROM comments").await, 2);
         // Reading and changing are not limited, nor is anyone else.
@@ -84,13 +72,7 @@ async fn writes_pass_up_to_the_burst_and_the_next_is_a_429_with_retry_after() {
         app.put("/api/articles/first", Some(&jake.token), edit)
             .await
             .assert_status(200);
-        app.post(
-            "/api/articles/first/comments",
-            Some(&anna.token),
-            comment("mine"),
-        )
-        .await
-        .assert_status(201);
+        comment(&anna.token, "mine").await.assert_status(201);
     })
     .await;
 }
