@@ -278,7 +278,8 @@ impl Config {
             30,
             "a number of writes per minute",
         )?;
-        let write_burst: u32 = parse(src, "CONDUIT_WRITE_RATE_BURST", 10, "a number of writes")?;
+        // The burst lets the RealWorld browser suite make its 15 articles for one user at once.
+        let write_burst: u32 = parse(src, "CONDUIT_WRITE_RATE_BURST", 30, "a number of writes")?;
         let write_burst = NonZeroU32::new(write_burst)
             .ok_or_else(|| error("CONDUIT_WRITE_RATE_BURST", "must be at least 1"))?;
         let write_rate = NonZeroU32::new(write_per_minute).map(|per_minute| WriteRate {
@@ -615,7 +616,7 @@ mod tests {
                 burst: NonZeroU32::new(burst).unwrap(),
             })
         };
-        assert_eq!(Config::from_source(&base).unwrap().write_rate, rate(30, 10));
+        assert_eq!(Config::from_source(&base).unwrap().write_rate, rate(30, 30));
         let with = |per_minute: &str, burst: &str| {
             Config::from_source(&[
                 base[0],
