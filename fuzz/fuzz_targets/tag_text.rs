@@ -17,7 +17,10 @@ fn assert_tag_list_error(err: Error) {
 fuzz_target!(|text: &str| {
     let parsed = match tags::parse_text(text) {
         Ok(parsed) => parsed,
-        Err(err) => return assert_tag_list_error(err),
+        Err(err) => {
+            assert_tag_list_error(err);
+            return;
+        }
     };
     for tag in &parsed {
         assert!(!tag.is_empty() && tag.trim() == tag, "{tag:?}");
