@@ -211,12 +211,10 @@ def main():
         if "schemathesis" in d:
             s = d["schemathesis"]
             w(f"- **Schemathesis** (`{s['version']}`) against `/api/openapi.json`: {s['summary']}. Run: {s.get('ran', unrecorded)}.")
-        if "tags" in d:
-            t = d["tags"]
-            w(f"- **Tag flood** (`bench/drill_tags.py`): one `POST /api/articles` with {t['tags']:,} tags "
-              f"({t['different_tags']:,} different, {t['body_bytes']:,} bytes) answered {t['status']} in {t['answer_ms']} ms; "
-              f"`/healthz` meanwhile: worst {t['healthz_worst_ms']} ms over {t['healthz_probes']} probes "
-              f"({'passed' if t['passed'] else 'FAILED'}: 422 within 1 s, `/healthz` under 50 ms). Run: {t.get('ran', unrecorded)}.")
+        # Drills that describe themselves: a title and a one-sentence summary.
+        for name, r in d.items():
+            if isinstance(r, dict) and "title" in r and "summary" in r:
+                w(f"- **{r['title']}** (`--only {name}`): {r['summary']}. Run: {r.get('ran', unrecorded)}.")
         if "fuzz" in d:
             for target, f in d["fuzz"].items():
                 w(f"- **Fuzz** `{target}`: {f['runs']:,} runs in {f['seconds']} s, {f['crashes']} crashes"
