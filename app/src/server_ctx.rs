@@ -16,9 +16,9 @@ pub const SESSION_COOKIE: &str = "conduit_session";
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
-    pub tokens: Tokens,
     /// Each user's budget of new articles and comments, shared by both transports.
     pub writes: WriteLimit,
+    pub tokens: Tokens,
     /// Production serves over HTTPS only, so cookies get `Secure` there.
     pub secure_cookies: bool,
     pub leptos_options: LeptosOptions,

@@ -2,12 +2,10 @@
 //! checked once at start: a bad value stops the server with a message naming the variable.
 
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use app::domain::db::{Backend, PoolSettings};
-use app::domain::WriteRate;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -39,15 +37,15 @@ pub struct Config {
     /// balancers stop sending new requests first.
     pub shutdown_delay: Duration,
     pub body_limit: usize,
+    /// New articles and comments per user and minute, and the burst allowed on top; `None` when
+    /// `CONDUIT_WRITE_RATE_PER_MINUTE=0` turns the limit off.
+    pub write_rate: Option<app::domain::WriteRate>,
     /// Sign-in and sign-up attempts per client and minute, and the burst allowed on top; `None`
     /// when `CONDUIT_AUTH_RATE_PER_MINUTE=0` turns the limit off.
     pub auth_rate: Option<AuthRate>,
     /// How many reverse proxies in front of the server append to `X-Forwarded-For`: 0 uses the
     /// TCP peer address as the client's, N takes the N-th address from the right of the header.
     pub proxy_hops: usize,
-    /// New articles and comments per user and minute, and the burst allowed on top; `None` when
-    /// `CONDUIT_WRITE_RATE_PER_MINUTE=0` turns the limit off.
-    pub write_rate: Option<WriteRate>,
 }
 
 /// The sign-in and sign-up rate limit per client address.
@@ -260,6 +258,21 @@ impl Config {
         if acquire_ms == 0 {
             return Err(error("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "must be at least 1"));
         }
+        let write_rate = {
+            use app::domain::WriteRate;
+            use std::num::NonZeroU32;
+            let per_minute: u32 = parse(
+                src,
+                "CONDUIT_WRITE_RATE_PER_MINUTE",
+                30,
+                "a number of writes per minute",
+            )?;
+            // The RealWorld browser suite makes its 15 articles for one user at once.
+            let burst: u32 = parse(src, "CONDUIT_WRITE_RATE_BURST", 30, "a number of writes")?;
+            let burst = NonZeroU32::new(burst)
+                .ok_or_else(|| error("CONDUIT_WRITE_RATE_BURST", "must be at least 1"))?;
+            NonZeroU32::new(per_minute).map(|per_minute| WriteRate { per_minute, burst })
+        };
         let per_minute: u32 = parse(
             src,
             "CONDUIT_AUTH_RATE_PER_MINUTE",
@@ -272,20 +285,6 @@ impl Config {
         }
         let auth_rate = (per_minute > 0).then_some(AuthRate { per_minute, burst });
         let proxy_hops: usize = parse(src, "CONDUIT_PROXY_HOPS", 0, "a number of proxies")?;
-        let write_per_minute: u32 = parse(
-            src,
-            "CONDUIT_WRITE_RATE_PER_MINUTE",
-            30,
-            "a number of writes per minute",
-        )?;
-        // The burst lets the RealWorld browser suite make its 15 articles for one user at once.
-        let write_burst: u32 = parse(src, "CONDUIT_WRITE_RATE_BURST", 30, "a number of writes")?;
-        let write_burst = NonZeroU32::new(write_burst)
-            .ok_or_else(|| error("CONDUIT_WRITE_RATE_BURST", "must be at least 1"))?;
-        let write_rate = NonZeroU32::new(write_per_minute).map(|per_minute| WriteRate {
-            per_minute,
-            burst: write_burst,
-        });
 
         Ok(Config {
             mode,
@@ -304,9 +303,9 @@ impl Config {
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             shutdown_delay: Duration::from_secs(shutdown_delay_secs),
             body_limit,
+            write_rate,
             auth_rate,
             proxy_hops,
-            write_rate,
         })
     }
 
@@ -467,6 +466,35 @@ mod tests {
     }
 
     #[test]
+    fn write_rate_has_defaults_can_be_off_and_names_bad_values() {
+        use app::domain::WriteRate;
+        use std::num::NonZeroU32;
+        let base = [
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+        ];
+        let rate = |per_minute, burst| {
+            Some(WriteRate {
+                per_minute: NonZeroU32::new(per_minute).unwrap(),
+                burst: NonZeroU32::new(burst).unwrap(),
+            })
+        };
+        assert_eq!(Config::from_source(&base).unwrap().write_rate, rate(30, 30));
+        let with = |per_minute: &str, burst: &str| {
+            Config::from_source(&[
+                base[0],
+                base[1],
+                ("CONDUIT_WRITE_RATE_PER_MINUTE", per_minute),
+                ("CONDUIT_WRITE_RATE_BURST", burst),
+            ])
+        };
+        assert_eq!(with("6", "2").unwrap().write_rate, rate(6, 2));
+        assert_eq!(with("0", "2").unwrap().write_rate, None);
+        assert_eq!(var_of(with("lots", "2")), "CONDUIT_WRITE_RATE_PER_MINUTE");
+        assert_eq!(var_of(with("6", "0")), "CONDUIT_WRITE_RATE_BURST");
+    }
+
+    #[test]
     fn production_requires_postgres_and_a_secret() {
         assert_eq!(
             var_of(Config::from_source(&[
@@ -602,33 +630,6 @@ mod tests {
         assert_eq!(config.proxy_hops, 2);
         assert_eq!(config.shutdown_delay, Duration::from_secs(5));
         assert_eq!(config.shutdown_timeout, Duration::from_secs(9));
-    }
-
-    #[test]
-    fn write_rate_has_defaults_can_be_off_and_names_bad_values() {
-        let base = [
-            ("DATABASE_URL", "sqlite::memory:"),
-            ("CONDUIT_JWT_SECRET", SECRET),
-        ];
-        let rate = |per_minute, burst| {
-            Some(WriteRate {
-                per_minute: NonZeroU32::new(per_minute).unwrap(),
-                burst: NonZeroU32::new(burst).unwrap(),
-            })
-        };
-        assert_eq!(Config::from_source(&base).unwrap().write_rate, rate(30, 30));
-        let with = |per_minute: &str, burst: &str| {
-            Config::from_source(&[
-                base[0],
-                base[1],
-                ("CONDUIT_WRITE_RATE_PER_MINUTE", per_minute),
-                ("CONDUIT_WRITE_RATE_BURST", burst),
-            ])
-        };
-        assert_eq!(with("6", "2").unwrap().write_rate, rate(6, 2));
-        assert_eq!(with("0", "2").unwrap().write_rate, None);
-        assert_eq!(var_of(with("lots", "2")), "CONDUIT_WRITE_RATE_PER_MINUTE");
-        assert_eq!(var_of(with("6", "0")), "CONDUIT_WRITE_RATE_BURST");
     }
 
     #[test]

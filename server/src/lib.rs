@@ -12,7 +12,7 @@ pub mod seed;
 pub mod shutdown;
 pub mod web;
 
-use app::domain::{Db, Tokens, WriteLimit};
+use app::domain::{Db, Tokens};
 use app::server_ctx::AppState;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -24,8 +24,8 @@ use crate::shutdown::Lifecycle;
 pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState {
     AppState {
         db,
+        writes: app::domain::WriteLimit::new(config.write_rate),
         tokens: Tokens::new(&config.jwt_secret, config.token_ttl),
-        writes: WriteLimit::new(config.write_rate),
         secure_cookies: config.is_production(),
         leptos_options,
     }
