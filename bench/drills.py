@@ -174,11 +174,11 @@ def main():
         results["fuzz"] = fuzz(opts.fuzz_seconds)
         results["fuzz_ran"] = ran
         save()
-    if "soak" in only:
-        results["soak"] = {**soak(opts.soak_minutes), "ran": ran}
-        save()
     if "tags" in only:
         results["tags"] = {**drill_tags.run(), "ran": ran}
+        save()
+    if "soak" in only:
+        results["soak"] = {**soak(opts.soak_minutes), "ran": ran}
         save()
     subprocess.run([sys.executable, str(ROOT / "bench" / "report.py")], check=True)
     failed = [name for name in ("soak", "schemathesis") if name in results and not results[name]["passed"]]
