@@ -6,7 +6,7 @@ script exits non-zero when any 5xx, schema violation or crash is found. Results 
 bench/results/drills.json and into BENCHMARKS.md.
 
 Usage: bench/drills.sh [--soak-minutes 10] [--fuzz-seconds 120]
-                       [--only soak,schemathesis,fuzz,slow-headers,restart]
+                       [--only soak,schemathesis,fuzz,slow-headers,restart,tags]
 """
 
 import argparse
@@ -149,11 +149,19 @@ def fuzz(seconds):
     return results
 
 
+# Drills that live in modules of their own (bench/drill_*.py), each with a run() -> result.
+MODULE_DRILLS = {
+    "slow-headers": "drill_slow_headers",
+    "restart": "drill_restart",
+    "tags": "drill_tags",
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--soak-minutes", type=int, default=10)
     parser.add_argument("--fuzz-seconds", type=int, default=120)
-    parser.add_argument("--only", default="soak,schemathesis,fuzz,slow-headers,restart")
+    parser.add_argument("--only", default=",".join(["soak", "schemathesis", "fuzz", *MODULE_DRILLS]))
     opts = parser.parse_args()
     only = opts.only.split(",")
 
@@ -178,12 +186,12 @@ def main():
     if "soak" in only:
         results["soak"] = {**soak(opts.soak_minutes), "ran": ran}
         save()
-    for name, module in (("slow-headers", "drill_slow_headers"), ("restart", "drill_restart")):
+    for name, module in MODULE_DRILLS.items():
         if name in only:
             results[name] = {**__import__(module).run(), "ran": ran}
             save()
     subprocess.run([sys.executable, str(ROOT / "bench" / "report.py")], check=True)
-    failed = [name for name in ("soak", "schemathesis", "slow-headers", "restart") if name in results and not results[name]["passed"]]
+    failed = [name for name in ("soak", "schemathesis", *MODULE_DRILLS) if name in results and not results[name]["passed"]]
     failed += [f"fuzz {t}" for t, r in results.get("fuzz", {}).items() if r["crashes"]]
     if failed:
         print(f"drills failed: {', '.join(failed)}", file=sys.stderr)

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::components::error::AppError;
-use crate::domain::{auth, Db, Tokens, UserId};
+use crate::domain::{auth, Db, Tokens, UserId, WriteLimit};
 
 /// The session cookie's name over plain HTTP (local development).
 pub const SESSION_COOKIE: &str = "conduit_session";
@@ -20,6 +20,8 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-conduit_session";
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
+    /// Each user's budget of new articles and comments, shared by both transports.
+    pub writes: WriteLimit,
     pub tokens: Tokens,
     pub sessions: auth::SessionPolicy,
     /// The site is served over HTTPS (its public URL says so): the session cookie is `Secure`

@@ -50,6 +50,7 @@ fn target() -> &'static Target {
             ("CONDUIT_DATA_DIR", dir.path().display().to_string()),
             ("CONDUIT_JWT_SECRET", "conduit-fuzzing-secret-of-enough-bytes".into()),
             ("CONDUIT_AUTH_RATE_PER_MINUTE", "0".into()),
+            ("CONDUIT_WRITE_RATE_PER_MINUTE", "0".into()),
         ]))
         .unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -41,6 +41,9 @@ pub struct Config {
     /// balancers stop sending new requests first.
     pub shutdown_delay: Duration,
     pub body_limit: usize,
+    /// New articles and comments per user and minute, and the burst allowed on top; `None` when
+    /// `CONDUIT_WRITE_RATE_PER_MINUTE=0` turns the limit off.
+    pub write_rate: Option<app::domain::WriteRate>,
     /// Sign-in and sign-up attempts per client and minute, and the burst allowed on top; `None`
     /// when `CONDUIT_AUTH_RATE_PER_MINUTE=0` turns the limit off.
     pub auth_rate: Option<AuthRate>,
@@ -271,6 +274,21 @@ impl Config {
         if acquire_ms == 0 {
             return Err(error("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "must be at least 1"));
         }
+        let write_rate = {
+            use app::domain::WriteRate;
+            use std::num::NonZeroU32;
+            let per_minute: u32 = parse(
+                src,
+                "CONDUIT_WRITE_RATE_PER_MINUTE",
+                30,
+                "a number of writes per minute",
+            )?;
+            // The RealWorld browser suite makes its 15 articles for one user at once.
+            let burst: u32 = parse(src, "CONDUIT_WRITE_RATE_BURST", 30, "a number of writes")?;
+            let burst = NonZeroU32::new(burst)
+                .ok_or_else(|| error("CONDUIT_WRITE_RATE_BURST", "must be at least 1"))?;
+            NonZeroU32::new(per_minute).map(|per_minute| WriteRate { per_minute, burst })
+        };
         let per_minute: u32 = parse(
             src,
             "CONDUIT_AUTH_RATE_PER_MINUTE",
@@ -327,6 +345,7 @@ impl Config {
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             shutdown_delay: Duration::from_secs(shutdown_delay_secs),
             body_limit,
+            write_rate,
             auth_rate,
             proxy_hops,
             connection_limits,
@@ -570,6 +589,35 @@ mod tests {
         assert_eq!(config.jwt_secret, again.jwt_secret);
         assert!(config.jwt_secret.len() >= MIN_SECRET_BYTES);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn write_rate_has_defaults_can_be_off_and_names_bad_values() {
+        use app::domain::WriteRate;
+        use std::num::NonZeroU32;
+        let base = [
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+        ];
+        let rate = |per_minute, burst| {
+            Some(WriteRate {
+                per_minute: NonZeroU32::new(per_minute).unwrap(),
+                burst: NonZeroU32::new(burst).unwrap(),
+            })
+        };
+        assert_eq!(Config::from_source(&base).unwrap().write_rate, rate(30, 30));
+        let with = |per_minute: &str, burst: &str| {
+            Config::from_source(&[
+                base[0],
+                base[1],
+                ("CONDUIT_WRITE_RATE_PER_MINUTE", per_minute),
+                ("CONDUIT_WRITE_RATE_BURST", burst),
+            ])
+        };
+        assert_eq!(with("6", "2").unwrap().write_rate, rate(6, 2));
+        assert_eq!(with("0", "2").unwrap().write_rate, None);
+        assert_eq!(var_of(with("lots", "2")), "CONDUIT_WRITE_RATE_PER_MINUTE");
+        assert_eq!(var_of(with("6", "0")), "CONDUIT_WRITE_RATE_BURST");
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::shutdown::Lifecycle;
 pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState {
     AppState {
         db,
+        writes: app::domain::WriteLimit::new(config.write_rate),
         tokens: Tokens::new(&config.jwt_secret, config.token_ttl),
         sessions: SessionPolicy {
             idle: config.session_idle,

@@ -25,6 +25,13 @@ pub async fn set_favorite(slug: String, favorite: bool) -> Result<Article, AppEr
     })
 }
 
+/// The page number in a `?page=N`-style query value: 1 when absent, zero or not a number.
+pub fn page_number(raw: Option<String>) -> u32 {
+    raw.and_then(|p| p.parse::<u32>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
 /// A link-safe path segment: usernames and slugs may hold any character.
 pub fn segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

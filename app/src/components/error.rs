@@ -73,6 +73,7 @@ impl From<crate::domain::Error> for AppError {
             Error::NotFound(_) => 404,
             Error::Invalid(_) => 422,
             Error::Conflict(_) => 409,
+            Error::TooManyWrites(_) => 429,
             Error::Unavailable => 503,
             Error::Internal(_) => 500,
         };
@@ -81,6 +82,10 @@ impl From<crate::domain::Error> for AppError {
                 vec!["email or password is invalid".to_string()]
             }
             Error::Unauthorized(..) => vec!["Please sign in first.".to_string()],
+            Error::TooManyWrites(_) => vec![format!(
+                "You are posting faster than we allow. Please wait {} seconds and try again.",
+                err.retry_after_secs().unwrap_or(1)
+            )],
             Error::Unavailable => {
                 vec!["The service is busy. Please try again in a moment.".to_string()]
             }

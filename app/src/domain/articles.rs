@@ -10,6 +10,7 @@ use sqlx::{AssertSqlSafe, FromRow};
 use super::db::{iso_millis, now_millis, Backend, Db};
 use super::error::is_unique_violation;
 use super::validate::{Checks, Page, MAX_BODY, MAX_DESCRIPTION, MAX_TITLE};
+use super::write_limit::WriteLimit;
 use super::{tags, viewer_id, Error, Result, UserId};
 use crate::models::{Article, ArticleList, Profile};
 
@@ -387,13 +388,15 @@ fn check_draft(title: Option<&str>, description: Option<&str>, body: Option<&str
         .finish()
 }
 
-pub async fn create(db: &Db, author: UserId, draft: Draft) -> Result<Article> {
+/// Publishes a new article by `author`, within their share of writes.
+pub async fn create(db: &Db, writes: &WriteLimit, author: UserId, draft: Draft) -> Result<Article> {
     check_draft(
         draft.title.as_deref(),
         draft.description.as_deref(),
         draft.body.as_deref(),
     )?;
     let tag_list = tags::normalize(draft.tag_list.unwrap_or_default())?;
+    writes.spend(author)?;
     let title = draft.title.unwrap_or_default().trim().to_string();
     let base = slugify(&title);
     let now = now_millis();

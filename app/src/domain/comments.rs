@@ -4,9 +4,14 @@ use sqlx::FromRow;
 
 use super::articles;
 use super::db::{iso_millis, now_millis, Db};
-use super::validate::{Checks, MAX_COMMENT};
+use super::validate::{Checks, Page, MAX_COMMENT};
+use super::write_limit::WriteLimit;
 use super::{viewer_id, Error, Result, UserId};
 use crate::models::{Comment, Profile};
+
+/// The most comments `GET /api/articles/:slug/comments` returns: the newest ones. The spec's
+/// call has no paging, and an article may gather any number of comments.
+pub const MAX_LISTED: i64 = 100;
 
 #[derive(FromRow)]
 struct CommentRow {
@@ -43,24 +48,56 @@ const SELECT: &str = "SELECT c.id, c.body, c.created_at, c.updated_at,
             THEN 1 ELSE 0 END AS author_following
      FROM comments c JOIN users u ON u.id = c.author_id";
 
-/// An article's comments, oldest first.
+/// An article's newest comments, newest first, up to [`MAX_LISTED`].
 pub async fn list(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Vec<Comment>> {
+    let newest = Page {
+        limit: MAX_LISTED,
+        offset: 0,
+    };
+    Ok(page_of(db, viewer, slug, newest).await?.0)
+}
+
+/// One page of an article's comments, newest first, and whether older ones follow. Reads one
+/// row more than the page to know, along `comments_article_idx`.
+pub async fn page_of(
+    db: &Db,
+    viewer: Option<UserId>,
+    slug: &str,
+    page: Page,
+) -> Result<(Vec<Comment>, bool)> {
     let article = articles::id_of(db, slug).await?;
+    // Numbers written into the SQL, as in `articles::page_where`; they are integers.
     let rows = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE c.article_id = $2 ORDER BY c.created_at, c.id"
+        "{SELECT} WHERE c.article_id = $2 ORDER BY c.created_at DESC, c.id DESC LIMIT {} OFFSET {}",
+        page.limit + 1,
+        page.offset
     )))
     .bind(viewer_id(viewer))
     .bind(article)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.into_iter().map(Comment::from).collect())
+    let older = rows.len() as i64 > page.limit;
+    let comments = rows
+        .into_iter()
+        .take(page.limit as usize)
+        .map(Comment::from)
+        .collect();
+    Ok((comments, older))
 }
 
-pub async fn add(db: &Db, author: UserId, slug: &str, body: Option<&str>) -> Result<Comment> {
+/// Adds a comment by `author`, within their share of writes.
+pub async fn add(
+    db: &Db,
+    writes: &WriteLimit,
+    author: UserId,
+    slug: &str,
+    body: Option<&str>,
+) -> Result<Comment> {
     let article = articles::id_of(db, slug).await?;
     Checks::default()
         .required("body", body, MAX_COMMENT)
         .finish()?;
+    writes.spend(author)?;
     let now = now_millis();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO comments (article_id, author_id, body, created_at, updated_at)

@@ -2,6 +2,7 @@
 //! spec's `{"errors": {field: [message]}}` envelope and status, the UI to readable messages.
 
 use std::fmt;
+use std::time::Duration;
 
 /// A list of `(field, message)` pairs, in the order they were found.
 pub type FieldErrors = Vec<(&'static str, String)>;
@@ -23,6 +24,10 @@ pub enum Error {
     /// 409: a unique value someone else already has.
     #[error("{}", Fields(.0))]
     Conflict(FieldErrors),
+    /// 429: the user made too many articles and comments lately; the next write is allowed
+    /// after the wait.
+    #[error("too many writes")]
+    TooManyWrites(Duration),
     /// 503: the database cannot be reached or its pool is exhausted; retrying later helps.
     #[error("the service is temporarily unavailable")]
     Unavailable,
@@ -45,8 +50,25 @@ impl Error {
             Error::Forbidden(field) => vec![(*field, "forbidden".into())],
             Error::NotFound(field) => vec![(*field, "not found".into())],
             Error::Invalid(fields) | Error::Conflict(fields) => fields.clone(),
+            Error::TooManyWrites(_) => vec![(
+                "request",
+                format!(
+                    "too many articles and comments, try again in {} seconds",
+                    self.retry_after_secs().unwrap_or(1)
+                ),
+            )],
             Error::Unavailable => vec![("service", "is temporarily unavailable".into())],
             Error::Internal(_) => vec![("server", "internal error".into())],
+        }
+    }
+
+    /// For a refusal that passes with time: the whole seconds to wait (a `Retry-After` value).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::TooManyWrites(wait) => {
+                Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
+            }
+            _ => None,
         }
     }
 

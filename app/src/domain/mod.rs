@@ -12,10 +12,12 @@ pub mod profiles;
 pub mod tags;
 pub mod users;
 pub mod validate;
+pub mod write_limit;
 
 pub use auth::Tokens;
 pub use db::Db;
 pub use error::{Error, FieldErrors, Result};
+pub use write_limit::{WriteLimit, WriteRate};
 
 /// A user's database id. Only the domain mints these, from a verified token or session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

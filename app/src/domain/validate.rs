@@ -13,6 +13,9 @@ pub const MAX_BIO: usize = 5_000;
 pub const MAX_IMAGE_URL: usize = 2_048;
 pub const MAX_TAG: usize = 64;
 pub const MAX_TAGS: usize = 20;
+/// Entries a tag list may hold as sent, repeats and blanks included: checked before any other
+/// work, since the body limit alone lets about 200,000 tags through.
+pub const MAX_TAG_ENTRIES: usize = 100;
 pub const MAX_COMMENT: usize = 10_000;
 
 /// Collects every problem of a form before failing, so the user sees them all at once.
@@ -126,8 +129,9 @@ pub struct Page {
 impl Page {
     pub const DEFAULT_LIMIT: i64 = 20;
     pub const MAX_LIMIT: i64 = 100;
-    /// Far beyond any real list, small enough to keep the database's arithmetic safe.
-    pub const MAX_OFFSET: i64 = 1_000_000_000;
+    /// The deepest a page may start: the database walks every skipped row, so an offset of a
+    /// billion would make one request read a whole table. Deeper pages are for filters.
+    pub const MAX_OFFSET: i64 = 10_000;
 
     /// Parses `limit` and `offset` query values, refusing anything negative, huge or non-numeric
     /// with a 422 that says which bound was broken.
@@ -145,13 +149,26 @@ impl Page {
         Ok(Page { limit, offset })
     }
 
-    /// Page `n` (1-based) of `per_page` rows, as the UI's `?page=N` asks.
-    pub fn numbered(n: u32, per_page: i64) -> Page {
-        let n = i64::from(n.max(1)).min(Self::MAX_OFFSET / per_page);
-        Page {
+    /// Page `n` (1-based) of `per_page` rows, as the UI's `?page=N` asks; a page starting past
+    /// [`Page::MAX_OFFSET`] is a 422 that names the last page there is.
+    pub fn numbered(n: u32, per_page: i64) -> Result<Page> {
+        let last = Self::last_numbered(per_page);
+        let n = i64::from(n.max(1));
+        if n > last {
+            return Err(Error::invalid(
+                "page",
+                format!("must be between 1 and {last}"),
+            ));
+        }
+        Ok(Page {
             limit: per_page,
             offset: (n - 1) * per_page,
-        }
+        })
+    }
+
+    /// The last page of `per_page` rows that starts within [`Page::MAX_OFFSET`].
+    pub fn last_numbered(per_page: i64) -> i64 {
+        Self::MAX_OFFSET / per_page + 1
     }
 }
 
@@ -305,26 +322,44 @@ mod tests {
             );
         }
         assert_eq!(
-            Page::numbered(1, 10),
+            Page::numbered(1, 10).unwrap(),
             Page {
                 limit: 10,
                 offset: 0
             }
         );
         assert_eq!(
-            Page::numbered(3, 10),
+            Page::numbered(3, 10).unwrap(),
             Page {
                 limit: 10,
                 offset: 20
             }
         );
         assert_eq!(
-            Page::numbered(0, 10),
+            Page::numbered(0, 10).unwrap(),
             Page {
                 limit: 10,
                 offset: 0
             }
         );
-        assert!(Page::numbered(u32::MAX, 10).offset <= Page::MAX_OFFSET);
+    }
+
+    #[test]
+    fn offsets_stop_at_the_documented_maximum() {
+        let at_max = Page::MAX_OFFSET.to_string();
+        let beyond = (Page::MAX_OFFSET + 1).to_string();
+        assert_eq!(Page::parse(None, Some(&at_max)).unwrap().offset, 10_000);
+        assert_eq!(
+            fields(Page::parse(None, Some(&beyond)).map(|_| ())),
+            vec![("offset", "must be between 0 and 10000".to_string())]
+        );
+        // The UI's last page of 10 starts exactly at the maximum; the next one is refused.
+        assert_eq!(Page::last_numbered(10), 1_001);
+        assert_eq!(Page::numbered(1_001, 10).unwrap().offset, Page::MAX_OFFSET);
+        assert_eq!(
+            fields(Page::numbered(1_002, 10).map(|_| ())),
+            vec![("page", "must be between 1 and 1001".to_string())]
+        );
+        assert!(Page::numbered(u32::MAX, 10).is_err());
     }
 }

@@ -3,11 +3,11 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use crate::components::article_list::{
-    article_href, profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite,
+    article_href, page_number, profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite,
 };
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
@@ -16,19 +16,28 @@ use crate::components::session::{avatar, use_session};
 use crate::models::{human_date, Article, Comment};
 use crate::pages::not_found::NotFound;
 
+/// Comments per page of the article page; `?comments=N` pages through older ones.
+pub const COMMENTS_PER_PAGE: i64 = 20;
+
 /// Everything the article page shows, in one round trip.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ArticlePageData {
     pub article: Article,
     /// The body rendered from markdown and sanitized on the server.
     pub body_html: String,
+    /// One page of comments, newest first: the page is rendered and shipped for hydration, so
+    /// its size, not the article's popularity, bounds both.
     pub comments: Vec<Comment>,
+    /// Which page of comments this is (1 = the newest), and whether older ones follow.
+    pub comments_page: u32,
+    pub older_comments: bool,
     /// The signed-in reader, if any.
     pub viewer: Option<String>,
 }
 
 #[server(prefix = "/rpc")]
-pub async fn article_page(slug: String) -> Result<ArticlePageData, AppError> {
+pub async fn article_page(slug: String, comments_page: u32) -> Result<ArticlePageData, AppError> {
+    use crate::domain::validate::Page;
     use crate::domain::{articles, comments, markdown, users};
     use crate::server_ctx::{state, viewer};
     let db = &state()?.db;
@@ -37,7 +46,11 @@ pub async fn article_page(slug: String) -> Result<ArticlePageData, AppError> {
     let body_html = markdown::to_safe_html(article.body.as_deref().unwrap_or_default());
     // The body ships once, as HTML; the markdown source stays on the server.
     article.body = None;
-    let comments = comments::list(db, viewer, &slug).await?;
+    // A page deeper than any allowed reads nothing and shows as an empty page.
+    let (comments, older_comments) = match Page::numbered(comments_page, COMMENTS_PER_PAGE) {
+        Ok(page) => comments::page_of(db, viewer, &slug, page).await?,
+        Err(_) => (Vec::new(), false),
+    };
     let viewer = match viewer {
         Some(user) => Some(users::get(db, user).await?.username),
         None => None,
@@ -46,6 +59,8 @@ pub async fn article_page(slug: String) -> Result<ArticlePageData, AppError> {
         article,
         body_html,
         comments,
+        comments_page: comments_page.max(1),
+        older_comments,
         viewer,
     })
 }
@@ -59,11 +74,17 @@ pub async fn delete_article(slug: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Posts a comment; without JavaScript, the browser then goes to the newest comments, where it
+/// is.
 #[server(prefix = "/rpc")]
 pub async fn post_comment(slug: String, body: String) -> Result<Comment, AppError> {
     use crate::domain::comments;
-    use crate::server_ctx::{require_user, state};
-    Ok(comments::add(&state()?.db, require_user().await?, &slug, Some(&body)).await?)
+    use crate::server_ctx::{redirect_plain_form, require_user, state};
+    let user = require_user().await?;
+    let state = state()?;
+    let comment = comments::add(&state.db, &state.writes, user, &slug, Some(&body)).await?;
+    redirect_plain_form(&article_href(&slug));
+    Ok(comment)
 }
 
 #[server(prefix = "/rpc")]
@@ -86,6 +107,8 @@ struct Actions {
 #[component]
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
+    let comments_page = Memo::new(move |_| page_number(query.read().get("comments")));
     let actions = Actions {
         favorite: ServerAction::new(),
         follow: ServerAction::new(),
@@ -99,17 +122,28 @@ pub fn ArticlePage() -> impl IntoView {
             navigate("/", Default::default());
         }
     });
+    // A new comment is the newest: show the first page of comments, where it is.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = actions.comment.value().get() {
+            if comments_page.get_untracked() > 1 {
+                let slug = params.read_untracked().get("slug").unwrap_or_default();
+                navigate(&article_href(&slug), Default::default());
+            }
+        }
+    });
     let data = Resource::new(
         move || {
             (
                 params.read().get("slug").unwrap_or_default(),
+                comments_page.get(),
                 actions.favorite.version().get(),
                 actions.follow.version().get(),
                 actions.comment.version().get(),
                 actions.delete_comment.version().get(),
             )
         },
-        |(slug, ..)| article_page(slug),
+        |(slug, comments_page, ..)| article_page(slug, comments_page),
     );
 
     view! {
@@ -133,12 +167,15 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
         article,
         body_html,
         comments,
+        comments_page,
+        older_comments,
         viewer,
     } = page;
     let is_author = viewer.as_deref() == Some(article.author.username.as_str());
     let title = article.title.clone();
     let tags = article.tag_list.clone();
     let slug = article.slug.clone();
+    let comments_empty = comments.is_empty();
     view! {
         <Title text=title.clone() />
         <div class="article-page">
@@ -164,6 +201,7 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
                 <div class="row">
                     <div class="col-xs-12 col-md-8 offset-md-2">
                         <Comments slug comments viewer actions />
+                        <CommentPages slug=article.slug.clone() page=comments_page older=older_comments empty=comments_empty />
                     </div>
                 </div>
             </div>
@@ -298,4 +336,35 @@ fn CommentCard(
             </div>
         </div>
     }
+}
+
+/// Links between pages of comments: plain links, so they work without JavaScript; once the page
+/// is hydrated the router follows them without a reload.
+#[component]
+fn CommentPages(slug: String, page: u32, older: bool, empty: bool) -> impl IntoView {
+    let href = |n: u32| match n {
+        1 => article_href(&slug),
+        n => format!("{}?comments={n}", article_href(&slug)),
+    };
+    if empty && page > 1 {
+        return view! {
+            <p class="comment-pages">
+                "No comments on this page. "
+                <a class="comments-newest" href=href(1)>"Back to the newest comments"</a>
+            </p>
+        }
+        .erase();
+    }
+    let newer = (page > 1).then(|| href(page - 1));
+    let older = older.then(|| href(page + 1));
+    (newer.is_some() || older.is_some())
+        .then(|| {
+            view! {
+                <nav class="comment-pages" aria-label="Comment pages">
+                    {newer.map(|href| view! { <a class="comments-newer" href=href>"Newer comments"</a> })}
+                    {older.map(|href| view! { <a class="comments-older" href=href>"Older comments"</a> })}
+                </nav>
+            }
+        })
+        .erase()
 }

@@ -44,9 +44,10 @@ pub async fn publish_article(
     use crate::domain::tags::parse_text;
     use crate::server_ctx::{redirect_plain_form, require_user, state};
     let user = require_user().await?;
-    let db = &state()?.db;
-    let mut tags = parse_text(&tag_list);
-    tags.extend(parse_text(&tag_input));
+    let state = state()?;
+    let db = &state.db;
+    let mut tags = parse_text(&tag_list)?;
+    tags.extend(parse_text(&tag_input)?);
     let article = if slug.is_empty() {
         let draft = Draft {
             title: Some(title),
@@ -54,7 +55,7 @@ pub async fn publish_article(
             body: Some(body),
             tag_list: Some(tags),
         };
-        articles::create(db, user, draft).await?
+        articles::create(db, &state.writes, user, draft).await?
     } else {
         let edit = Edit {
             title: Some(title),

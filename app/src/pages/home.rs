@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::article_list::{segment, ArticleList, SetFavorite};
+use crate::components::article_list::{page_number, segment, ArticleList, SetFavorite};
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::session::use_session;
@@ -33,7 +33,7 @@ pub async fn home_articles(feed: Feed, page: u32) -> Result<Articles, AppError> 
     use crate::domain::validate::Page;
     use crate::server_ctx::{require_user, state, viewer};
     let db = &state()?.db;
-    let page = Page::numbered(page, PER_PAGE);
+    let page = Page::numbered(page, PER_PAGE)?;
     Ok(match feed {
         Feed::Global => articles::list(db, viewer().await?, &Filter::default(), page).await?,
         Feed::Tag(tag) => {
@@ -57,14 +57,7 @@ pub fn HomePage() -> impl IntoView {
         None if query.read().get("feed").as_deref() == Some("following") => Feed::Following,
         None => Feed::Global,
     });
-    let page = Memo::new(move |_| {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
-    });
+    let page = Memo::new(move |_| page_number(query.read().get("page")));
     let favorite = ServerAction::<SetFavorite>::new();
     let articles = Resource::new(
         move || (feed.get(), page.get(), favorite.version().get()),

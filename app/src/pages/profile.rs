@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use crate::components::article_list::{profile_href, ArticleList, SetFavorite};
+use crate::components::article_list::{page_number, profile_href, ArticleList, SetFavorite};
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::follow::{FollowButton, SetFollow};
@@ -23,6 +23,7 @@ pub async fn profile_page(
     use crate::domain::profiles;
     use crate::domain::validate::Page;
     use crate::server_ctx::{state, viewer};
+    let page = Page::numbered(page, PER_PAGE)?;
     let db = &state()?.db;
     let viewer = viewer().await?;
     let profile = profiles::get(db, viewer, &username).await?;
@@ -37,7 +38,7 @@ pub async fn profile_page(
             ..Filter::default()
         }
     };
-    let list = articles::list(db, viewer, &filter, Page::numbered(page, PER_PAGE)).await?;
+    let list = articles::list(db, viewer, &filter, page).await?;
     Ok((profile, list))
 }
 
@@ -49,14 +50,7 @@ pub fn ProfilePage() -> impl IntoView {
     let location = use_location();
     let favorites = Memo::new(move |_| location.pathname.get().ends_with("/favorites"));
     let username = Memo::new(move |_| params.read().get("username").unwrap_or_default());
-    let page = Memo::new(move |_| {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
-    });
+    let page = Memo::new(move |_| page_number(query.read().get("page")));
     let favorite = ServerAction::<SetFavorite>::new();
     let follow = ServerAction::<SetFollow>::new();
     let data = Resource::new(

@@ -38,9 +38,10 @@ pub struct NewArticle {
     /// Markdown.
     #[schema(value_type = String, required = true)]
     body: Option<String>,
-    /// Tags in the order given; repeats and blank tags are dropped.
+    /// Tags in the order given; repeats and blank tags are dropped. At most 20 different tags
+    /// of up to 64 characters, in at most 100 entries.
     #[serde(rename = "tagList")]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<String>, max_items = 100)]
     tag_list: Option<Vec<String>>,
 }
 
@@ -54,8 +55,9 @@ pub struct UpdateArticle {
     description: Option<String>,
     #[schema(value_type = String)]
     body: Option<String>,
+    /// As when creating: at most 20 different tags in at most 100 entries.
     #[serde(rename = "tagList", default, deserialize_with = "present")]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<String>, max_items = 100)]
     tag_list: Option<Option<Vec<String>>>,
 }
 
@@ -72,8 +74,8 @@ pub struct ListQuery {
     /// Page size, 0 to 100 (default 20).
     #[param(value_type = Option<i64>, minimum = 0, maximum = 100)]
     limit: Option<String>,
-    /// Articles to skip, 0 or more (default 0).
-    #[param(value_type = Option<i64>, minimum = 0)]
+    /// Articles to skip, 0 to 10000 (default 0): deeper pages are for filters.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 10000)]
     offset: Option<String>,
 }
 
@@ -84,8 +86,8 @@ pub struct PageQuery {
     /// Page size, 0 to 100 (default 20).
     #[param(value_type = Option<i64>, minimum = 0, maximum = 100)]
     limit: Option<String>,
-    /// Articles to skip, 0 or more (default 0).
-    #[param(value_type = Option<i64>, minimum = 0)]
+    /// Articles to skip, 0 to 10000 (default 0): deeper pages are for filters.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 10000)]
     offset: Option<String>,
 }
 
@@ -163,6 +165,7 @@ pub async fn get(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is blank or invalid", body = ErrorBody),
+        (status = 429, description = "Too many articles and comments by this user lately; `Retry-After` says when to try again", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -178,7 +181,7 @@ pub async fn create(
     };
     Ok((
         StatusCode::CREATED,
-        respond(articles::create(&state.db, user, draft).await?),
+        respond(articles::create(&state.db, &state.writes, user, draft).await?),
     ))
 }
 

@@ -33,12 +33,12 @@ pub struct CommentsResponse {
     comments: Vec<Comment>,
 }
 
-/// `GET /api/articles/:slug/comments`.
+/// `GET /api/articles/:slug/comments`: the newest [`comments::MAX_LISTED`], newest first.
 #[utoipa::path(get, path = "/articles/{slug}/comments", tag = "comments", operation_id = "getArticleComments",
     params(("slug" = String, Path, description = "The article's slug")),
     security((), ("Token" = [])),
     responses(
-        (status = 200, description = "The article's comments, oldest first", body = CommentsResponse),
+        (status = 200, description = "The article's newest comments, newest first: at most 100 (the spec's call has no paging)", body = CommentsResponse),
         (status = 401, description = "A bad token", body = ErrorBody),
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
     ))]
@@ -64,6 +64,7 @@ pub async fn list(
         (status = 401, description = "No token or a bad one", body = ErrorBody),
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
         (status = 422, description = "A blank body", body = ErrorBody),
+        (status = 429, description = "Too many articles and comments by this user lately; `Retry-After` says when to try again", body = ErrorBody),
     ))]
 pub async fn add(
     State(state): State<AppState>,
@@ -71,7 +72,8 @@ pub async fn add(
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<NewCommentBody>,
 ) -> ApiResult<(StatusCode, Json<CommentResponse>)> {
-    let comment = comments::add(&state.db, user, &slug, body.comment.body.as_deref()).await?;
+    let body = body.comment.body.as_deref();
+    let comment = comments::add(&state.db, &state.writes, user, &slug, body).await?;
     Ok((StatusCode::CREATED, Json(CommentResponse { comment })))
 }
 

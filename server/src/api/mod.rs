@@ -153,6 +153,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     status: StatusCode,
     fields: Vec<(String, String)>,
+    /// Seconds for a `Retry-After` header, on a refusal that passes with time.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -160,6 +162,7 @@ impl ApiError {
         ApiError {
             status,
             fields: vec![(field.into(), message.into())],
+            retry_after: None,
         }
     }
 }
@@ -173,6 +176,7 @@ impl From<domain::Error> for ApiError {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooManyWrites(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -183,6 +187,7 @@ impl From<domain::Error> for ApiError {
                 .into_iter()
                 .map(|(f, m)| (f.to_string(), m))
                 .collect(),
+            retry_after: err.retry_after_secs(),
         }
     }
 }
@@ -199,7 +204,13 @@ impl IntoResponse for ApiError {
                 _ => unreachable!("error fields are always arrays"),
             }
         }
-        (self.status, Json(json!({ "errors": errors }))).into_response()
+        let mut response = (self.status, Json(json!({ "errors": errors }))).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

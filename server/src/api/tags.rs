@@ -15,9 +15,9 @@ pub struct TagsResponse {
     tags: Vec<String>,
 }
 
-/// `GET /api/tags`: every tag in use, most used first.
+/// `GET /api/tags`: the tags in use, most used first, up to [`tags::MAX_LISTED`].
 #[utoipa::path(get, path = "/tags", tag = "tags", operation_id = "getTags",
-    responses((status = 200, description = "Every tag in use, most used first", body = TagsResponse)))]
+    responses((status = 200, description = "The tags in use, most used first: every one, up to 1000", body = TagsResponse)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<TagsResponse>> {
     Ok(Json(TagsResponse {
         tags: tags::all(&state.db).await?,

@@ -10,7 +10,7 @@ fn comment(body: &str) -> serde_json::Value {
 }
 
 api_test!(
-    async fn add_is_201_with_an_integer_id_and_list_is_oldest_first(app) {
+    async fn add_is_201_with_an_integer_id_and_list_is_newest_first(app) {
         let jake = app.register("jake").await;
         let anna = app.register("anna").await;
         app.create_article(&jake, "Talked about", &[]).await;
@@ -25,12 +25,12 @@ api_test!(
         assert_ne!(first["id"], second["id"]);
 
         let list = app.get("/api/articles/talked-about/comments", None).await;
-        assert_eq!(list.assert_status(200), &json!({"comments": [first, second]}));
+        assert_eq!(list.assert_status(200), &json!({"comments": [second, first]}));
         // The viewer's following flag is per viewer.
         app.post_empty("/api/profiles/anna/follow", Some(&jake.token)).await.assert_status(200);
         let seen_by_jake = app.get("/api/articles/talked-about/comments", Some(&jake.token)).await;
-        assert_eq!(seen_by_jake.json["comments"][0]["author"]["following"], true);
-        assert_eq!(seen_by_jake.json["comments"][1]["author"]["following"], false);
+        assert_eq!(seen_by_jake.json["comments"][0]["author"]["following"], false);
+        assert_eq!(seen_by_jake.json["comments"][1]["author"]["following"], true);
     }
 );
 

@@ -170,6 +170,8 @@ async fn start(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, Cleanup) {
         ),
         ("CONDUIT_JWT_SECRET".to_string(), SECRET.to_string()),
         ("CONDUIT_DB_MAX_CONNECTIONS".to_string(), "4".to_string()),
+        // Tests write faster than any person; the tests of the write limit set their own.
+        ("CONDUIT_WRITE_RATE_PER_MINUTE".to_string(), "0".to_string()),
     ];
     let mut postgres_database = None;
     if backend == Backend::Postgres {

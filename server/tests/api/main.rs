@@ -2,15 +2,19 @@
 //! input of issue 3, through `server::router(...)` in-process, on SQLite and on PostgreSQL.
 
 mod harness;
+mod ui;
 
 mod articles;
 mod bad_input;
+mod bounds;
 mod comments;
 mod counts;
 mod layers;
 mod openapi;
 mod profiles;
+mod redirects;
 mod seed;
 mod sessions;
 mod tags;
 mod users;
+mod write_rate;
