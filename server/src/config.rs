@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::domain::auth::HashLimits;
 use app::domain::db::{Backend, PoolSettings};
+use url::Url;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -43,6 +45,12 @@ pub struct Config {
     /// How many reverse proxies in front of the server append to `X-Forwarded-For`: 0 uses the
     /// TCP peer address as the client's, N takes the N-th address from the right of the header.
     pub proxy_hops: usize,
+    // Abuse limits and the cross-site guard (issue 18, items 2, 3 and 9).
+    /// Password hashes (argon2, 19 MiB each) running at once, and waiting beyond those.
+    pub hash_limits: HashLimits,
+    /// Where users reach the site, e.g. `https://conduit.example.com`: the one origin that
+    /// server functions accept state-changing requests from (see `web.rs`).
+    pub public_url: Option<Url>,
 }
 
 /// The sign-in and sign-up rate limit per client address.
@@ -102,6 +110,11 @@ fn parse<T: std::str::FromStr>(
             .map_err(|_| error(var, format!("{raw:?} is not {what}"))),
     }
 }
+
+/// Bounds on the hashing limits: each running hash is 19 MiB, and waiting requests are
+/// connections held open.
+const MAX_HASH_CONCURRENCY: usize = 256;
+const MAX_HASH_QUEUE: usize = 10_000;
 
 /// The smallest secret we accept: 256 bits.
 const MIN_SECRET_BYTES: usize = 32;
@@ -268,6 +281,39 @@ impl Config {
         let auth_rate = (per_minute > 0).then_some(AuthRate { per_minute, burst });
         let proxy_hops: usize = parse(src, "CONDUIT_PROXY_HOPS", 0, "a number of proxies")?;
 
+        // Abuse limits and the cross-site guard.
+        let defaults = HashLimits::default();
+        let hash_limits = HashLimits {
+            concurrency: parse(
+                src,
+                "CONDUIT_HASH_CONCURRENCY",
+                defaults.concurrency.min(MAX_HASH_CONCURRENCY),
+                "a number of hashes",
+            )?,
+            queue: parse(
+                src,
+                "CONDUIT_HASH_QUEUE",
+                defaults.queue,
+                "a number of requests",
+            )?,
+        };
+        if !(1..=MAX_HASH_CONCURRENCY).contains(&hash_limits.concurrency) {
+            return Err(error(
+                "CONDUIT_HASH_CONCURRENCY",
+                format!("must be from 1 to {MAX_HASH_CONCURRENCY}"),
+            ));
+        }
+        if hash_limits.queue > MAX_HASH_QUEUE {
+            return Err(error(
+                "CONDUIT_HASH_QUEUE",
+                format!("must be at most {MAX_HASH_QUEUE}"),
+            ));
+        }
+        let public_url = match src.get("CONDUIT_PUBLIC_URL") {
+            Some(raw) => Some(public_url(raw.trim())?),
+            None => None,
+        };
+
         Ok(Config {
             mode,
             listen_addr,
@@ -287,12 +333,40 @@ impl Config {
             body_limit,
             auth_rate,
             proxy_hops,
+            hash_limits,
+            public_url,
         })
     }
 
     pub fn is_production(&self) -> bool {
         self.mode == Mode::Production
     }
+}
+
+/// `CONDUIT_PUBLIC_URL`: an http(s) origin, nothing more (a path or query would be ignored by
+/// every origin comparison, so it is refused rather than silently dropped).
+fn public_url(raw: &str) -> Result<Url, ConfigError> {
+    let bad = |why: String| {
+        error(
+            "CONDUIT_PUBLIC_URL",
+            format!("{raw:?} {why}; expected an origin like https://conduit.example.com"),
+        )
+    };
+    let url = Url::parse(raw).map_err(|e| bad(format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("is not an http or https URL with a host".into()));
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(bad(
+            "must not have credentials, a path, query or fragment".into()
+        ));
+    }
+    Ok(url)
 }
 
 /// PostgreSQL over TLS: production refuses a URL that does not verify the server's certificate
@@ -582,6 +656,27 @@ mod tests {
         assert_eq!(config.proxy_hops, 2);
         assert_eq!(config.shutdown_delay, Duration::from_secs(5));
         assert_eq!(config.shutdown_timeout, Duration::from_secs(9));
+        assert_eq!(config.hash_limits, HashLimits::default());
+        assert!(config.public_url.is_none());
+        let config = Config::from_source(&[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+            ("CONDUIT_HASH_CONCURRENCY", "3"),
+            ("CONDUIT_HASH_QUEUE", "0"),
+            ("CONDUIT_PUBLIC_URL", "https://conduit.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.hash_limits,
+            HashLimits {
+                concurrency: 3,
+                queue: 0
+            }
+        );
+        assert_eq!(
+            config.public_url.unwrap().origin().ascii_serialization(),
+            "https://conduit.example.com"
+        );
     }
 
     #[test]
@@ -604,6 +699,13 @@ mod tests {
             ("CONDUIT_AUTH_RATE_BURST", "0"),
             ("CONDUIT_PROXY_HOPS", "-1"),
             ("CONDUIT_BODY_LIMIT_BYTES", "1MB"),
+            ("CONDUIT_HASH_CONCURRENCY", "0"),
+            ("CONDUIT_HASH_CONCURRENCY", "257"),
+            ("CONDUIT_HASH_QUEUE", "-1"),
+            ("CONDUIT_HASH_QUEUE", "10001"),
+            ("CONDUIT_PUBLIC_URL", "conduit.example.com"),
+            ("CONDUIT_PUBLIC_URL", "ftp://conduit.example.com"),
+            ("CONDUIT_PUBLIC_URL", "https://conduit.example.com/app"),
         ] {
             let config = Config::from_source(&[
                 (var, value),

@@ -22,6 +22,15 @@ use crate::shutdown::Lifecycle;
 
 /// Builds the shared state from a loaded configuration and a connected database.
 pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState {
+    // Hashing limits are the process's (its memory and cores): the first state sets them.
+    if let Err(in_force) = app::domain::auth::limit_hashing(config.hash_limits) {
+        if in_force != config.hash_limits {
+            tracing::warn!(
+                ?in_force,
+                "password hashing limits were set before; keeping them"
+            );
+        }
+    }
     AppState {
         db,
         tokens: Tokens::new(&config.jwt_secret, config.token_ttl),
