@@ -57,7 +57,7 @@ pub fn app(config: &Config, state: AppState, lifecycle: &Lifecycle) -> Router {
         .nest("/api", api::routes(config))
         .merge(health::routes(lifecycle.clone()))
         .merge(metrics::routes(config.pool.max_connections))
-        .merge(web::routes(state.clone()))
+        .merge(web::routes(config, state.clone()))
         .with_state(state);
     layers::apply(routes, config, &options)
 }
