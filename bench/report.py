@@ -211,6 +211,9 @@ def main():
         if "schemathesis" in d:
             s = d["schemathesis"]
             w(f"- **Schemathesis** (`{s['version']}`) against `/api/openapi.json`: {s['summary']}. Run: {s.get('ran', unrecorded)}.")
+        if "hashing" in d:
+            from drill_hashing import markdown as hashing_line  # its own module, like its drill
+            w(hashing_line(d["hashing"], d.get("hashing_before")))
         if "fuzz" in d:
             for target, f in d["fuzz"].items():
                 w(f"- **Fuzz** `{target}`: {f['runs']:,} runs in {f['seconds']} s, {f['crashes']} crashes"
