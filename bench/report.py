@@ -211,6 +211,9 @@ def main():
         if "schemathesis" in d:
             s = d["schemathesis"]
             w(f"- **Schemathesis** (`{s['version']}`) against `/api/openapi.json`: {s['summary']}. Run: {s.get('ran', unrecorded)}.")
+        if "hashing" in d:
+            from drill_hashing import markdown as hashing_line  # its own module, like its drill
+            w(hashing_line(d["hashing"], d.get("hashing_before")))
         # Drills that describe themselves: a title and a one-sentence summary.
         for name, r in d.items():
             if isinstance(r, dict) and "title" in r and "summary" in r:

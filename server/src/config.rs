@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::domain::auth::SESSION_TTL;
+use app::domain::auth::{HashLimits, SESSION_TTL};
 use app::domain::db::{Backend, PoolSettings};
 use url::Url;
 
@@ -62,6 +62,8 @@ pub struct Config {
     pub public_url: Option<Url>,
     /// A browser session ends after this long without a request (and 30 days after sign-in).
     pub session_idle: Duration,
+    /// Password hashes (argon2, 19 MiB each) running at once, and waiting beyond those.
+    pub hash_limits: HashLimits,
 }
 
 /// The sign-in and sign-up rate limit per client address.
@@ -121,6 +123,11 @@ fn parse<T: std::str::FromStr>(
             .map_err(|_| error(var, format!("{raw:?} is not {what}"))),
     }
 }
+
+/// Bounds on the hashing limits: each running hash is 19 MiB, and waiting requests are
+/// connections held open.
+const MAX_HASH_CONCURRENCY: usize = 256;
+const MAX_HASH_QUEUE: usize = 10_000;
 
 /// The smallest secret we accept: 256 bits.
 const MIN_SECRET_BYTES: usize = 32;
@@ -328,6 +335,34 @@ impl Config {
             ));
         }
 
+        // Password hashing.
+        let defaults = HashLimits::default();
+        let hash_limits = HashLimits {
+            concurrency: parse(
+                src,
+                "CONDUIT_HASH_CONCURRENCY",
+                defaults.concurrency.min(MAX_HASH_CONCURRENCY),
+                "a number of hashes",
+            )?,
+            queue: parse(
+                src,
+                "CONDUIT_HASH_QUEUE",
+                defaults.queue,
+                "a number of requests",
+            )?,
+        };
+        if !(1..=MAX_HASH_CONCURRENCY).contains(&hash_limits.concurrency) {
+            return Err(error(
+                "CONDUIT_HASH_CONCURRENCY",
+                format!("must be from 1 to {MAX_HASH_CONCURRENCY}"),
+            ));
+        }
+        if hash_limits.queue > MAX_HASH_QUEUE {
+            return Err(error(
+                "CONDUIT_HASH_QUEUE",
+                format!("must be at most {MAX_HASH_QUEUE}"),
+            ));
+        }
         Ok(Config {
             mode,
             listen_addr,
@@ -352,6 +387,7 @@ impl Config {
             metrics_addr,
             public_url,
             session_idle: Duration::from_secs(session_idle_minutes * 60),
+            hash_limits,
         })
     }
 
@@ -756,6 +792,27 @@ mod tests {
         assert_eq!(config.proxy_hops, 2);
         assert_eq!(config.shutdown_delay, Duration::from_secs(5));
         assert_eq!(config.shutdown_timeout, Duration::from_secs(9));
+        assert_eq!(config.hash_limits, HashLimits::default());
+        assert!(config.public_url.is_none());
+        let config = Config::from_source(&[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+            ("CONDUIT_HASH_CONCURRENCY", "3"),
+            ("CONDUIT_HASH_QUEUE", "0"),
+            ("CONDUIT_PUBLIC_URL", "https://conduit.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.hash_limits,
+            HashLimits {
+                concurrency: 3,
+                queue: 0
+            }
+        );
+        assert_eq!(
+            config.public_url.unwrap().origin().ascii_serialization(),
+            "https://conduit.example.com"
+        );
     }
 
     #[test]
@@ -823,6 +880,13 @@ mod tests {
             ("CONDUIT_AUTH_RATE_BURST", "0"),
             ("CONDUIT_PROXY_HOPS", "-1"),
             ("CONDUIT_BODY_LIMIT_BYTES", "1MB"),
+            ("CONDUIT_HASH_CONCURRENCY", "0"),
+            ("CONDUIT_HASH_CONCURRENCY", "257"),
+            ("CONDUIT_HASH_QUEUE", "-1"),
+            ("CONDUIT_HASH_QUEUE", "10001"),
+            ("CONDUIT_PUBLIC_URL", "conduit.example.com"),
+            ("CONDUIT_PUBLIC_URL", "ftp://conduit.example.com"),
+            ("CONDUIT_PUBLIC_URL", "https://conduit.example.com/app"),
         ] {
             let config = Config::from_source(&[
                 (var, value),

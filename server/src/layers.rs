@@ -8,8 +8,9 @@
 //!    a permissions policy, cross-origin opener isolation, HSTS over HTTPS) and
 //!    `Cache-Control`;
 //! 4. compression (brotli, gzip);
-//! 5. the sign-in/sign-up rate limit per client address (429 + `Retry-After`);
-//! 6. the request timeout (503);
+//! 5. the rate limit on sign-in, sign-up and password changes per client (IPv4 address or IPv6
+//!    /64; 429 + `Retry-After`);
+//! 6. `Retry-After: 1` on every 503 (busy), and the request timeout (503);
 //! 7. the request body limit outside `/api` (413; `/api` has its own with the same limit).
 //!
 //! Errors made here use the API's envelope, `{"errors": {"field": ["message"]}}`.
@@ -20,6 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use app::components::error::AppError;
+use app::SERVER_FN_PREFIX;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header::{self, HeaderName, HeaderValue};
@@ -88,6 +91,7 @@ pub fn apply(router: Router, config: &Config, options: &Options) -> Router {
             .layer(middleware::from_fn_with_state(security, security_headers))
             .layer(compression)
             .layer(middleware::from_fn_with_state(limiter, rate_limit))
+            .layer(middleware::from_fn(retry_busy_soon))
             .layer(middleware::from_fn_with_state(timeout, request_timeout))
             .layer(middleware::from_fn_with_state(body_limit, limit_body)),
     )
@@ -345,10 +349,37 @@ async fn security_headers(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sign-in and sign-up rate limit
+// Sign-in, sign-up and password-change rate limit
+
+/// Whom the limit counts: an IPv4 client by its address, an IPv6 client by its /64 prefix (one
+/// host or home network is normally given a whole /64, so counting single IPv6 addresses would
+/// give one client 2^64 buckets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientKey(IpAddr);
+
+impl From<IpAddr> for ClientKey {
+    fn from(ip: IpAddr) -> Self {
+        match ip.to_canonical() {
+            IpAddr::V6(v6) => {
+                let prefix = u128::from(v6) & !(u128::from(u64::MAX));
+                ClientKey(IpAddr::V6(prefix.into()))
+            }
+            v4 => ClientKey(v4),
+        }
+    }
+}
+
+impl std::fmt::Display for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V6(prefix) => write!(f, "{prefix}/64"),
+            v4 => write!(f, "{v4}"),
+        }
+    }
+}
 
 pub struct AuthLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    limiter: DefaultKeyedRateLimiter<ClientKey>,
     proxy_hops: usize,
     checks: AtomicU64,
 }
@@ -364,8 +395,11 @@ impl AuthLimiter {
         }
     }
 
-    /// The client's address: the TCP peer, or with `proxy_hops` = N behind N proxies, the N-th
-    /// address from the right of `X-Forwarded-For` (the one the outermost trusted proxy saw).
+    /// The client's address: the TCP peer, or with `proxy_hops` = N behind N proxies that each
+    /// append the address they received the request from, the N-th entry from the right of
+    /// `X-Forwarded-For` (what the outermost trusted proxy saw). Entries further left are the
+    /// client's own claims and never used. A header with fewer entries than hops (or an entry
+    /// that is not an address) did not come through every proxy, so the peer counts.
     fn client(&self, request: &Request) -> Option<IpAddr> {
         let peer = request
             .extensions()
@@ -374,18 +408,19 @@ impl AuthLimiter {
         if self.proxy_hops == 0 {
             return peer;
         }
-        let forwarded: Vec<IpAddr> = request
+        let entries: Vec<&str> = request
             .headers()
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
             .collect();
-        match forwarded.len().checked_sub(self.proxy_hops) {
-            Some(i) => Some(forwarded[i]),
-            None => forwarded.first().copied().or(peer),
-        }
+        entries
+            .iter()
+            .rev()
+            .nth(self.proxy_hops - 1)
+            .and_then(|entry| address(entry.trim()))
+            .or(peer)
     }
 
     /// `Err(wait)` when this client has used up its attempts.
@@ -395,18 +430,37 @@ impl AuthLimiter {
             self.limiter.shrink_to_fit();
         }
         self.limiter
-            .check_key(&client)
+            .check_key(&ClientKey::from(client))
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
-/// Sign-in and sign-up: the REST endpoints and the server functions (whose URLs end in a hash).
+/// An `X-Forwarded-For` entry: an address, or an address with a port (some proxies add one).
+fn address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// What guesses or sets a password, each costing an argon2 hash: sign-in and sign-up (the REST
+/// endpoints and their server functions) and profile changes, which may carry a new password.
+/// Only the route is looked at, so an attempt over the limit is refused before its body is read.
 fn is_auth_attempt(method: &Method, path: &str) -> bool {
-    method == Method::POST
-        && (path == "/api/users"
-            || path == "/api/users/login"
-            || path.starts_with("/rpc/login")
-            || path.starts_with("/rpc/register"))
+    use app::pages::{auth, settings};
+    use leptos::server_fn::ServerFn;
+    match *method {
+        Method::POST => [
+            "/api/users",
+            "/api/users/login",
+            auth::Login::PATH,
+            auth::Register::PATH,
+            settings::UpdateSettings::PATH,
+        ]
+        .contains(&path),
+        Method::PUT => path == "/api/user",
+        _ => false,
+    }
 }
 
 async fn rate_limit(
@@ -421,16 +475,25 @@ async fn rate_limit(
                 if let Err(wait) = limiter.check(client) {
                     let route = route_of(&request);
                     ::metrics::counter!(metrics::RATE_LIMITED, "route" => route).increment(1);
-                    tracing::warn!(client = %client, "sign-in/sign-up rate limit reached");
-                    let mut response = envelope(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "request",
-                        "too many attempts, try again later",
-                    );
-                    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                    tracing::warn!(client = %ClientKey::from(client), "sign-in/password rate limit reached");
+                    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                    let mut response = if request.uri().path().starts_with(SERVER_FN_PREFIX) {
+                        // The shape the UI reads a server function's error from.
+                        let error = AppError::new(
+                            429,
+                            format!("Too many attempts. Please try again in {secs} seconds."),
+                        );
+                        (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response()
+                    } else {
+                        envelope(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "request",
+                            "too many attempts, try again later",
+                        )
+                    };
                     response
                         .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
                     return response;
                 }
             }
@@ -441,6 +504,19 @@ async fn rate_limit(
 
 // ---------------------------------------------------------------------------------------------
 // Timeout and body limit
+
+/// A 503 means busy (the database pool or the password-hashing queue is full, or the request
+/// ran out of time): clients may retry in a second, whichever transport answered.
+async fn retry_busy_soon(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("1"));
+    }
+    response
+}
 
 async fn request_timeout(
     State(timeout): State<Duration>,
@@ -480,13 +556,20 @@ mod tests {
 
     #[test]
     fn auth_attempts_are_recognised() {
+        use app::pages::{auth, settings};
+        use leptos::server_fn::ServerFn;
         assert!(is_auth_attempt(&Method::POST, "/api/users"));
         assert!(is_auth_attempt(&Method::POST, "/api/users/login"));
-        assert!(is_auth_attempt(&Method::POST, "/rpc/login12345678"));
-        assert!(is_auth_attempt(&Method::POST, "/rpc/register987"));
+        assert!(is_auth_attempt(&Method::POST, auth::Login::PATH));
+        assert!(is_auth_attempt(&Method::POST, auth::Register::PATH));
+        assert!(is_auth_attempt(&Method::PUT, "/api/user"));
+        assert!(is_auth_attempt(
+            &Method::POST,
+            settings::UpdateSettings::PATH
+        ));
         assert!(!is_auth_attempt(&Method::GET, "/api/users"));
-        assert!(!is_auth_attempt(&Method::POST, "/rpc/logout123"));
-        assert!(!is_auth_attempt(&Method::PUT, "/api/user"));
+        assert!(!is_auth_attempt(&Method::GET, "/api/user"));
+        assert!(!is_auth_attempt(&Method::POST, settings::Logout::PATH));
     }
 
     #[test]
@@ -505,22 +588,46 @@ mod tests {
             per_minute: 1,
             burst: 1,
         };
+        let peer: IpAddr = [10, 0, 0, 9].into();
         let direct = AuthLimiter::new(rate, 0);
-        assert_eq!(
-            direct.client(&request("1.2.3.4")),
-            Some([10, 0, 0, 9].into())
-        );
+        assert_eq!(direct.client(&request("1.2.3.4")), Some(peer));
         let one = AuthLimiter::new(rate, 1);
         assert_eq!(
             one.client(&request("6.6.6.6, 1.2.3.4")),
             Some([1, 2, 3, 4].into())
+        );
+        assert_eq!(
+            one.client(&request("6.6.6.6, 1.2.3.4:5678")),
+            Some([1, 2, 3, 4].into())
+        );
+        assert_eq!(
+            one.client(&request("1.2.3.4, [2001:db8::1]:443")),
+            Some("2001:db8::1".parse().unwrap())
         );
         let two = AuthLimiter::new(rate, 2);
         assert_eq!(
             two.client(&request("6.6.6.6, 1.2.3.4, 10.1.1.1")),
             Some([1, 2, 3, 4].into())
         );
-        assert_eq!(two.client(&request("1.2.3.4")), Some([1, 2, 3, 4].into()));
+        // Fewer entries than trusted proxies, or a garbled trusted entry: the peer counts, not
+        // an entry the client may have written.
+        assert_eq!(two.client(&request("1.2.3.4")), Some(peer));
+        assert_eq!(two.client(&request("6.6.6.6, junk, 10.1.1.1")), Some(peer));
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_prefix() {
+        let key = |ip: &str| ClientKey::from(ip.parse::<IpAddr>().unwrap());
+        assert_eq!(
+            key("2001:db8:1:2::1"),
+            key("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1").to_string(), "2001:db8:1:2::/64");
+        assert_ne!(key("192.0.2.1"), key("192.0.2.2"));
+        // An IPv4 client on a dual-stack socket is still counted by its IPv4 address.
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_eq!(key("192.0.2.1").to_string(), "192.0.2.1");
     }
 
     #[test]
@@ -540,7 +647,10 @@ mod tests {
             wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
             "{wait:?}"
         );
-        // Another client has its own allowance.
+        // Another client has its own allowance; another address in the same IPv6 /64 does not.
         assert!(limiter.check([2, 2, 2, 2].into()).is_ok());
+        assert!(limiter.check("2001:db8::1".parse().unwrap()).is_ok());
+        assert!(limiter.check("2001:db8::2".parse().unwrap()).is_ok());
+        assert!(limiter.check("2001:db8::3".parse().unwrap()).is_err());
     }
 }

@@ -24,6 +24,15 @@ use crate::shutdown::Lifecycle;
 
 /// Builds the shared state from a loaded configuration and a connected database.
 pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState {
+    // Hashing limits are the process's (its memory and cores): the first state sets them.
+    if let Err(in_force) = app::domain::auth::limit_hashing(config.hash_limits) {
+        if in_force != config.hash_limits {
+            tracing::warn!(
+                ?in_force,
+                "password hashing limits were set before; keeping them"
+            );
+        }
+    }
     AppState {
         db,
         writes: app::domain::WriteLimit::new(config.write_rate),
@@ -54,7 +63,7 @@ pub fn app(config: &Config, state: AppState, lifecycle: &Lifecycle) -> Router {
     let routes = Router::new()
         .nest("/api", api::routes(config))
         .merge(health::routes(lifecycle.clone()))
-        .merge(web::routes(state.clone()))
+        .merge(web::routes(config, state.clone()))
         .with_state(state);
     layers::apply(routes, config, &options)
 }

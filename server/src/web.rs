@@ -4,7 +4,9 @@
 use app::server_ctx::AppState;
 use app::{shell, App, SERVER_FN_PREFIX};
 use axum::body::Body;
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
@@ -15,10 +17,13 @@ use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::services::ServeDir;
+use url::{Origin, Url};
 
+use crate::config::Config;
 use crate::layers::CspNonce;
 
-pub fn routes(state: AppState) -> Router<AppState> {
+pub fn routes(config: &Config, state: AppState) -> Router<AppState> {
+    let site = Arc::new(SiteOrigin::new(config));
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let request_context = move || {
@@ -45,7 +50,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
                 .call_fallback_on_method_not_allowed(true)
                 .fallback(not_found_page.with_state(state)),
         )
-        .layer(middleware::from_fn(refuse_cross_site_server_fns))
+        .layer(middleware::from_fn_with_state(
+            site,
+            refuse_cross_site_server_fns,
+        ))
 }
 
 /// The hydration scripts carry the nonce that the security-headers layer put in the request and
@@ -58,39 +66,106 @@ fn provide_csp_nonce() {
     }
 }
 
-/// Server functions change data with the visitor's session cookie, so they accept only requests
-/// made by this site's own pages: `Sec-Fetch-Site` must be same-origin when the browser sends
-/// it, and otherwise `Origin`, when present, must match `Host`. SameSite=Lax cookies are the
-/// second line of defence.
-async fn refuse_cross_site_server_fns(request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with(SERVER_FN_PREFIX)
-        && request.method() != Method::GET
-        && is_cross_site(&request)
-    {
-        return (
-            StatusCode::FORBIDDEN,
-            "cross-site requests to server functions are refused",
-        )
-            .into_response();
-    }
-    next.run(request).await
+/// Server functions change data with the visitor's session cookie, so a state-changing request
+/// (anything but GET and HEAD) is served only when the browser vouches that this site's own pages
+/// made it, by the first of these headers present:
+///
+/// 1. `Sec-Fetch-Site` (every current browser): `same-origin`, or `none` (the user's own
+///    navigation);
+/// 2. `Origin` (older browsers, which send it on every POST): exactly the site's origin, scheme,
+///    host and port;
+/// 3. `Referer` (browsers older still): a page of the site's origin.
+///
+/// A request with none of the three (a header-stripping proxy or extension, or a script that is
+/// not a browser) is refused too: scripts have the REST API under `/api`, with tokens instead of
+/// cookies. SameSite=Lax cookies are the second line of defence.
+#[derive(Clone, Debug)]
+struct SiteOrigin {
+    /// `CONDUIT_PUBLIC_URL`'s origin, when configured: the only one accepted.
+    public: Option<Origin>,
+    /// Without it, the origin is the `Host` the request was sent to, with the scheme from
+    /// `X-Forwarded-Proto` when trusted proxies (`CONDUIT_PROXY_HOPS`) terminate TLS in front,
+    /// else `http` (the server itself speaks plain HTTP only).
+    trust_forwarded_proto: bool,
 }
 
-fn is_cross_site(request: &Request<Body>) -> bool {
-    let headers = request.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
-    }
-    match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-        (Some(origin), Some(host)) => {
-            let origin = origin.to_str().unwrap_or_default();
-            let host = host.to_str().unwrap_or_default();
-            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            origin_host != host
+impl SiteOrigin {
+    fn new(config: &Config) -> Self {
+        SiteOrigin {
+            public: config.public_url.as_ref().map(Url::origin),
+            trust_forwarded_proto: config.proxy_hops > 0,
         }
-        (Some(_), None) => true,
-        _ => false,
     }
+
+    /// The origin this request was addressed to, if its `Host` is a host.
+    fn of(&self, request: &Request<Body>) -> Option<Origin> {
+        if let Some(public) = &self.public {
+            return Some(public.clone());
+        }
+        let headers = request.headers();
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .filter(|_| self.trust_forwarded_proto)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .unwrap_or("http");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()))?;
+        let url = Url::parse(&format!("{scheme}://{host}")).ok()?;
+        let bare = matches!(url.scheme(), "http" | "https")
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none();
+        bare.then(|| url.origin())
+    }
+
+    /// `Err(why)` unless the request carries a browser's word that it came from the site itself.
+    fn check(&self, request: &Request<Body>) -> Result<(), &'static str> {
+        let headers = request.headers();
+        let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(site) = headers.get("sec-fetch-site") {
+            return match site.as_bytes() {
+                b"same-origin" | b"none" => Ok(()),
+                _ => Err(CROSS_SITE),
+            };
+        }
+        let claimed = match (text(header::ORIGIN), text(header::REFERER)) {
+            (Some(origin), _) => origin,
+            (None, Some(referer)) => referer,
+            (None, None) => return Err(UNVOUCHED),
+        };
+        // `Origin: null` (sandboxed frames, some redirects) does not parse: refused.
+        let claimed = Url::parse(claimed).map(|url| url.origin()).ok();
+        match (claimed, self.of(request)) {
+            (Some(claimed), Some(site)) if claimed == site => Ok(()),
+            _ => Err(CROSS_SITE),
+        }
+    }
+}
+
+const CROSS_SITE: &str = "cross-site requests to server functions are refused";
+const UNVOUCHED: &str = "requests to server functions must come from this site's pages: \
+    the browser sent neither Sec-Fetch-Site, Origin nor Referer (scripts: use the REST API under /api)";
+
+async fn refuse_cross_site_server_fns(
+    State(site): State<Arc<SiteOrigin>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with(SERVER_FN_PREFIX)
+        && !matches!(*request.method(), Method::GET | Method::HEAD)
+    {
+        if let Err(why) = site.check(&request) {
+            tracing::info!(reason = why, "server function request refused");
+            return (StatusCode::FORBIDDEN, why).into_response();
+        }
+    }
+    next.run(request).await
 }
 
 #[cfg(test)]
@@ -105,22 +180,53 @@ mod tests {
         builder.body(Body::empty()).unwrap()
     }
 
+    fn site(public: Option<&str>, trust_forwarded_proto: bool) -> SiteOrigin {
+        SiteOrigin {
+            public: public.map(|u| Url::parse(u).unwrap().origin()),
+            trust_forwarded_proto,
+        }
+    }
+
     #[test]
-    fn cross_site_detection() {
-        assert!(!is_cross_site(&request(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(is_cross_site(&request(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&request(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&request(&[
-            ("origin", "http://localhost:3000"),
-            ("host", "localhost:3000")
-        ])));
-        assert!(is_cross_site(&request(&[
-            ("origin", "https://evil.example"),
-            ("host", "localhost:3000")
-        ])));
-        assert!(!is_cross_site(&request(&[("host", "localhost:3000")])));
+    fn the_origin_of_the_site_follows_the_public_url_or_the_request() {
+        let host = |h: &str| request(&[("host", h)]);
+        let origin = |u: &str| Url::parse(u).unwrap().origin();
+        let direct = site(None, false);
+        assert_eq!(
+            direct.of(&host("localhost:3000")),
+            Some(origin("http://localhost:3000"))
+        );
+        assert_eq!(direct.of(&host("evil.example/x@y")), None);
+        assert_eq!(direct.of(&host("a b")), None);
+        // X-Forwarded-Proto counts only behind trusted proxies.
+        let proxied = request(&[
+            ("host", "conduit.example.com"),
+            ("x-forwarded-proto", "https"),
+        ]);
+        assert_eq!(
+            direct.of(&proxied),
+            Some(origin("http://conduit.example.com"))
+        );
+        assert_eq!(
+            site(None, true).of(&proxied),
+            Some(origin("https://conduit.example.com"))
+        );
+        let public = site(Some("https://conduit.example.com"), false);
+        assert_eq!(
+            public.of(&host("10.0.0.7:8080")),
+            Some(origin("https://conduit.example.com"))
+        );
+    }
+
+    #[test]
+    fn default_ports_and_case_do_not_matter() {
+        let site = site(Some("https://Conduit.Example.com"), false);
+        assert!(site
+            .check(&request(&[("origin", "https://conduit.example.com:443")]))
+            .is_ok());
+        assert!(site
+            .check(&request(&[("origin", "http://conduit.example.com:443")]))
+            .is_err());
+        assert!(site.check(&request(&[("origin", "null")])).is_err());
     }
 }

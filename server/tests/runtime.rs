@@ -21,6 +21,7 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
 use serde_json::Value;
 use server::config::{Config, Source};
 use server::shutdown::Lifecycle;
@@ -211,6 +212,7 @@ async fn an_exhausted_pool_is_a_quick_503_and_recovers() {
     let resp = send(&app.router, get("/api/tags")).await;
     let waited = started.elapsed();
     resp.assert_envelope(503, "service", "is temporarily unavailable");
+    assert_eq!(resp.header(header::RETRY_AFTER), "1");
     assert!(
         waited >= Duration::from_millis(250) && waited < Duration::from_secs(2),
         "{waited:?}"
@@ -813,10 +815,10 @@ async fn sign_in_and_sign_up_are_rate_limited_per_client() {
         .parse()
         .expect("Retry-After in seconds");
     assert!((1..=60).contains(&retry), "{retry}");
-    // The server functions share the limit (their URLs end in a hash).
+    // The server functions share the limit.
     let form = Request::builder()
         .method(Method::POST)
-        .uri("/rpc/login4242")
+        .uri(<app::pages::auth::Login as ServerFn>::PATH)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from("email=a%40b.c&password=x"))
         .unwrap();
@@ -843,6 +845,265 @@ async fn sign_in_and_sign_up_are_rate_limited_per_client() {
     assert!(
         metrics.contains(r#"http_rate_limited_total{route="/api/users/login"}"#),
         "{metrics}"
+    );
+}
+
+/// A request as it arrives from the local mesh proxy, with this `X-Forwarded-For` (none when
+/// empty).
+fn forwarded(mut request: Request<Body>, xff: &str) -> Request<Body> {
+    if !xff.is_empty() {
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", xff.parse().unwrap());
+    }
+    from_ip(request, [127, 0, 0, 1])
+}
+
+const WRONG_LOGIN: &str = r#"{"user":{"email":"nobody@example.com","password":"wrong-password"}}"#;
+
+async fn login_status(app: &TestApp, xff: &str) -> u16 {
+    send(
+        &app.router,
+        forwarded(post_json("/api/users/login", WRONG_LOGIN), xff),
+    )
+    .await
+    .status
+    .as_u16()
+}
+
+/// A server behind `hops` proxies that allows one sign-in attempt per client: the second from
+/// the same client is a 429.
+async fn one_attempt_per_client_behind(hops: usize) -> TestApp {
+    let hops = hops.to_string();
+    sqlite_app(&[
+        ("CONDUIT_AUTH_RATE_PER_MINUTE", "1"),
+        ("CONDUIT_AUTH_RATE_BURST", "1"),
+        ("CONDUIT_PROXY_HOPS", hops.as_str()),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn behind_one_proxy_the_limit_keys_on_the_address_it_appended() {
+    let app = one_attempt_per_client_behind(1).await;
+    // Every request reaches the server from the same peer (the mesh proxy): without the
+    // header's last entry they would all share one bucket.
+    assert_eq!(login_status(&app, "203.0.113.7").await, 401);
+    assert_eq!(login_status(&app, "203.0.113.8").await, 401);
+    // Whatever the client writes to the left of what the proxy appended is ignored.
+    assert_eq!(login_status(&app, "198.51.100.1, 203.0.113.7").await, 429);
+    assert_eq!(
+        login_status(&app, "10.9.9.9,198.51.100.2, 203.0.113.8").await,
+        429
+    );
+    // IPv6 clients count by their /64: a second address in it shares the bucket.
+    assert_eq!(login_status(&app, "2001:db8:1:2::1").await, 401);
+    assert_eq!(
+        login_status(&app, "2001:db8:1:2:aaaa:bbbb:cccc:dddd").await,
+        429
+    );
+    assert_eq!(login_status(&app, "2001:db8:1:3::1").await, 401);
+    // A request that did not come through the proxy (no header) counts as its peer.
+    assert_eq!(login_status(&app, "").await, 401);
+}
+
+#[tokio::test]
+async fn behind_two_proxies_the_second_entry_from_the_right_is_the_client() {
+    let app = one_attempt_per_client_behind(2).await;
+    assert_eq!(login_status(&app, "203.0.113.7, 10.0.0.1").await, 401);
+    // The inner proxy's address differs, the client's does not: same bucket.
+    assert_eq!(
+        login_status(&app, "6.6.6.6, 203.0.113.7, 10.0.0.2").await,
+        429
+    );
+    assert_eq!(login_status(&app, "203.0.113.9, 10.0.0.1").await, 401);
+    // Too few entries to have passed both proxies: the (already used) peer counts, not the
+    // client's own entry.
+    assert_eq!(login_status(&app, "198.51.100.77").await, 401);
+    assert_eq!(login_status(&app, "198.51.100.78").await, 429);
+}
+
+#[tokio::test]
+async fn password_changes_share_the_sign_in_limit() {
+    let app = sqlite_app(&[
+        ("CONDUIT_AUTH_RATE_PER_MINUTE", "1"),
+        ("CONDUIT_AUTH_RATE_BURST", "2"),
+    ])
+    .await;
+    let a = [203, 0, 113, 7];
+    let created = send(
+        &app.router,
+        from_ip(post_json("/api/users", &registration("changer")), a),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let token = created.json()["user"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let change = |password: &str| {
+        let mut request = post_json(
+            "/api/user",
+            &format!(r#"{{"user":{{"password":"{password}"}}}}"#),
+        );
+        *request.method_mut() = Method::PUT;
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Token {token}").parse().unwrap(),
+        );
+        from_ip(request, a)
+    };
+    assert_eq!(
+        send(&app.router, change("new-password-1")).await.status,
+        StatusCode::OK
+    );
+    let refused = send(&app.router, change("new-password-2")).await;
+    refused.assert_envelope(429, "request", "too many attempts, try again later");
+    assert!(!refused.header(header::RETRY_AFTER).is_empty());
+    // The settings form's server function counts alike.
+    let settings = Request::builder()
+        .method(Method::POST)
+        .uri(<app::pages::settings::UpdateSettings as ServerFn>::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(
+            "image=&username=changer&bio=&email=changer%40example.com&password=new-password-3",
+        ))
+        .unwrap();
+    // Answered in the shape the settings page shows as its error.
+    let refused = send(&app.router, from_ip(settings, a)).await;
+    assert_eq!(refused.status.as_u16(), 429, "{refused:?}");
+    assert!(
+        refused.json()["messages"][0]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Too many attempts. Please try again in")),
+        "{refused:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cross-site guard on server functions
+
+/// A state-changing server-function call (signing out: harmless without a session) to the site
+/// at `http://conduit.test:3000`, with these headers.
+fn server_fn_call(headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(Method::POST)
+        .uri(<app::pages::settings::Logout as ServerFn>::PATH)
+        .header(header::HOST, "conduit.test:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+async fn guard_status(app: &TestApp, headers: &[(&str, &str)]) -> u16 {
+    send(&app.router, server_fn_call(headers))
+        .await
+        .status
+        .as_u16()
+}
+
+#[tokio::test]
+async fn server_functions_refuse_what_the_browser_does_not_vouch_for() {
+    let app = sqlite_app(&[]).await;
+    // Same origin, by each header a browser may send.
+    for headers in [
+        &[("sec-fetch-site", "same-origin")][..],
+        &[("sec-fetch-site", "none")],
+        &[("origin", "http://conduit.test:3000")],
+        &[("referer", "http://conduit.test:3000/settings")],
+        // Sec-Fetch-Site decides when present, and a browser that sends it is trusted on it.
+        &[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://conduit.test:3000"),
+        ],
+    ] {
+        assert_eq!(guard_status(&app, headers).await, 200, "{headers:?}");
+    }
+    for headers in [
+        // Cross-site, or same-site but another origin.
+        &[("sec-fetch-site", "cross-site")][..],
+        &[
+            ("sec-fetch-site", "same-site"),
+            ("origin", "http://conduit.test:3000"),
+        ],
+        &[("origin", "https://evil.example")],
+        &[("origin", "null")],
+        &[("referer", "https://evil.example/conduit.test:3000")],
+        // The right host and port, the wrong scheme (a page on plain HTTP, another port).
+        &[("origin", "https://conduit.test:3000")],
+        &[("origin", "http://conduit.test:3001")],
+        &[("origin", "http://conduit.test")],
+        &[("referer", "https://conduit.test:3000/settings")],
+        // No word from the browser at all: old clients and header strippers.
+        &[],
+    ] {
+        let resp = send(&app.router, server_fn_call(headers)).await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(resp.text().contains("server functions"), "{}", resp.text());
+    }
+    // The refusal comes before the function runs.
+    let refused = send(&app.router, server_fn_call(&[])).await;
+    assert!(refused.header(header::SET_COOKIE).is_empty(), "{refused:?}");
+    // Reading is unaffected: GET server functions, pages and the API.
+    let page = Request::builder()
+        .uri("/login")
+        .header(header::HOST, "conduit.test:3000")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app.router, page).await.status, StatusCode::OK);
+    let get_fn = Request::builder()
+        .uri(<app::pages::settings::Logout as ServerFn>::PATH)
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_ne!(
+        send(&app.router, get_fn).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            &app.router,
+            post_json("/api/users", &registration("apiuser"))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn the_site_origin_comes_from_the_public_url_or_the_trusted_proxy() {
+    // Behind a TLS-terminating proxy the browser's origin is https, the request plain http.
+    let proxied = sqlite_app(&[("CONDUIT_PROXY_HOPS", "1")]).await;
+    let https = [
+        ("origin", "https://conduit.test:3000"),
+        ("x-forwarded-proto", "https"),
+    ];
+    assert_eq!(guard_status(&proxied, &https).await, 200);
+    let http_origin = [
+        ("origin", "http://conduit.test:3000"),
+        ("x-forwarded-proto", "https"),
+    ];
+    assert_eq!(guard_status(&proxied, &http_origin).await, 403);
+    // Without trusted proxies the header is not believed.
+    let direct = sqlite_app(&[]).await;
+    assert_eq!(guard_status(&direct, &https).await, 403);
+    // A public URL is the one origin accepted, whatever the Host.
+    let public = sqlite_app(&[("CONDUIT_PUBLIC_URL", "https://conduit.example.com")]).await;
+    assert_eq!(
+        guard_status(&public, &[("origin", "https://conduit.example.com")]).await,
+        200
+    );
+    assert_eq!(
+        guard_status(&public, &[("origin", "http://conduit.test:3000")]).await,
+        403
+    );
+    assert_eq!(
+        guard_status(&public, &[("origin", "http://conduit.example.com")]).await,
+        403
     );
 }
 
@@ -1228,6 +1489,62 @@ async fn an_idle_server_stops_at_once() {
         "{:?}",
         signalled.elapsed()
     );
+}
+
+/// The password-hashing gate is the process's, so its test runs the binary with a gate of one
+/// running hash and one waiting: of many parallel failed sign-ins, some are refused at once.
+#[tokio::test]
+async fn a_full_hashing_queue_answers_503_with_retry_after() {
+    let (server, _) = Server::start(&[
+        ("CONDUIT_HASH_CONCURRENCY", "1"),
+        ("CONDUIT_HASH_QUEUE", "1"),
+        ("CONDUIT_AUTH_RATE_PER_MINUTE", "0"),
+    ])
+    .await;
+    let addr = server.addr;
+    let api = r#"{"user":{"email":"nobody@example.com","password":"wrong-password"}}"#;
+    let api = format!(
+        "POST /api/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{api}",
+        api.len()
+    );
+    let form = "email=nobody%40example.com&password=wrong-password&next=";
+    let ui = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        <app::pages::auth::Login as ServerFn>::PATH,
+        form.len()
+    );
+    let calls: Vec<_> = (0..40)
+        .map(|i| {
+            let request = if i % 2 == 0 { api.clone() } else { ui.clone() };
+            tokio::spawn(async move { (i % 2 == 0, http(addr, &request).await.unwrap()) })
+        })
+        .collect();
+    let mut refused = 0;
+    let mut checked = 0;
+    for call in calls {
+        let (from_api, resp) = call.await.unwrap();
+        match resp.status {
+            401 => checked += 1,
+            503 => {
+                refused += 1;
+                let head = resp.head.to_ascii_lowercase();
+                assert!(head.contains("\r\nretry-after: 1\r\n"), "{resp:?}");
+                if from_api {
+                    assert_eq!(
+                        serde_json::from_str::<Value>(&resp.body).unwrap(),
+                        serde_json::json!({"errors": {"service": ["is temporarily unavailable"]}}),
+                    );
+                } else {
+                    assert!(resp.body.contains("The service is busy"), "{resp:?}");
+                }
+            }
+            other => panic!("status {other}: {resp:?}"),
+        }
+    }
+    assert!(refused > 0, "no request was refused");
+    assert!(checked >= 2, "only {checked} passwords were checked");
+    let log = server.log();
+    assert!(log.contains("password hashing queue is full"), "{log}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Credentials: argon2id password hashes, signed API tokens (JWT) and opaque browser sessions.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use argon2::password_hash::{
@@ -9,49 +10,131 @@ use argon2::Argon2;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use super::db::{now_millis, Db};
 use super::{Error, Result, UserId};
 
-/// Hashes a password with argon2id on the blocking pool: hashing is deliberately slow and must
-/// not stall the async workers.
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))?
+/// How many password hashes may run at once, and how many more may wait for a turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashLimits {
+    pub concurrency: usize,
+    pub queue: usize,
 }
 
-/// Checks a password against a stored hash, also on the blocking pool.
+impl Default for HashLimits {
+    /// One hash per core (argon2 keeps a core busy), and a queue of 32.
+    fn default() -> Self {
+        HashLimits {
+            concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            queue: 32,
+        }
+    }
+}
+
+/// Admission to argon2: each hash holds 19 MiB (`Argon2::default()`'s memory cost) on the blocking
+/// pool for tens of milliseconds, so unbounded, parallel sign-ins can take a pod's memory. At most
+/// `concurrency` hashes run; `queue` more wait; any beyond that fail at once with
+/// `Error::Unavailable` (503) instead of waiting or allocating.
+#[derive(Debug)]
+struct HashGate {
+    limits: HashLimits,
+    /// Running or waiting.
+    admitted: Arc<Semaphore>,
+    running: Arc<Semaphore>,
+}
+
+impl HashGate {
+    fn new(limits: HashLimits) -> Self {
+        let concurrency = limits.concurrency.max(1);
+        HashGate {
+            limits,
+            admitted: Arc::new(Semaphore::new(concurrency.saturating_add(limits.queue))),
+            running: Arc::new(Semaphore::new(concurrency)),
+        }
+    }
+
+    /// Runs `work` on the blocking pool once admitted. The permits move into the blocking task:
+    /// a request that is dropped meanwhile (client gone, timeout) cannot free its slot while its
+    /// hash still runs.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let admitted = self.admitted.clone().try_acquire_owned().map_err(|_| {
+            tracing::warn!("password hashing queue is full; answering 503");
+            Error::Unavailable
+        })?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::Internal(format!("password hashing gate closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            let _permits = (admitted, running);
+            work()
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))?
+    }
+}
+
+/// The process's gate: hashing memory and CPU are the process's, whatever serves the request.
+static HASHING: OnceLock<HashGate> = OnceLock::new();
+
+fn hashing() -> &'static HashGate {
+    HASHING.get_or_init(|| HashGate::new(HashLimits::default()))
+}
+
+/// Sets the process's hashing limits before the first hash. `Err` with the limits in force when
+/// they were set before (or a hash already ran with the defaults).
+pub fn limit_hashing(limits: HashLimits) -> Result<(), HashLimits> {
+    HASHING
+        .set(HashGate::new(limits))
+        .map_err(|_| hashing().limits)
+}
+
+/// Hashes a password with argon2id on the blocking pool (hashing is deliberately slow and must
+/// not stall the async workers), within the process's hashing limits.
+pub async fn hash_password(password: String) -> Result<String> {
+    hashing()
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
+        })
+        .await
+}
+
+/// Checks a password against a stored hash, also on the blocking pool and within the limits.
 pub async fn verify_password(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|e| Error::Internal(format!("stored password hash is malformed: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password check task failed: {e}")))?
+    hashing()
+        .run(move || {
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|e| Error::Internal(format!("stored password hash is malformed: {e}")))?;
+            Ok(Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
+        })
+        .await
 }
 
 /// A hash of a password nobody has, checked when an email is unknown so that a failed login
-/// takes as long whether or not the account exists.
-pub(crate) async fn burn_password_check(password: String) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// takes as long whether or not the account exists. A full queue is a 503 here too: a quick
+/// 401 for unknown emails only would tell which emails have accounts.
+pub(crate) async fn burn_password_check(password: String) -> Result<()> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
     let hash = match DUMMY.get() {
         Some(hash) => hash.clone(),
-        None => match hash_password("not-a-real-password".into()).await {
-            Ok(hash) => DUMMY.get_or_init(|| hash).clone(),
-            Err(_) => return,
-        },
+        None => {
+            let hash = hash_password("not-a-real-password".into()).await?;
+            DUMMY.get_or_init(|| hash).clone()
+        }
     };
-    let _ = verify_password(password, hash).await;
+    verify_password(password, hash).await.map(drop)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -387,5 +470,49 @@ mod tests {
             .await
             .unwrap());
         assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_hash_gate_caps_running_hashes_and_refuses_beyond_its_queue() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let gate = Arc::new(HashGate::new(HashLimits {
+            concurrency: 2,
+            queue: 1,
+        }));
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = Arc::new(std::sync::Mutex::new(released));
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let job = |gate: Arc<HashGate>| {
+            let (released, running, peak) = (released.clone(), running.clone(), peak.clone());
+            tokio::spawn(async move {
+                gate.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    released.lock().unwrap().recv().unwrap();
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                })
+                .await
+            })
+        };
+        // Two run, one waits: the fourth finds no room and is refused at once.
+        let admitted: Vec<_> = (0..3).map(|_| job(gate.clone())).collect();
+        while gate.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(
+            job(gate.clone()).await.unwrap(),
+            Err(Error::Unavailable)
+        ));
+        for _ in 0..3 {
+            release.send(()).unwrap();
+        }
+        for handle in admitted {
+            handle.await.unwrap().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
+        // Room again once they finished.
+        assert_eq!(gate.admitted.available_permits(), 3);
     }
 }

@@ -129,7 +129,7 @@ pub async fn login(db: &Db, email: Option<&str>, password: Option<&str>) -> Resu
             .await?;
     let invalid = Error::Unauthorized("credentials", "invalid");
     let Some((id, hash)) = row else {
-        burn_password_check(password).await;
+        burn_password_check(password).await?;
         return Err(invalid);
     };
     if !verify_password(password, hash).await? {

@@ -110,6 +110,7 @@ fn respond(state: &AppState, account: Account) -> ApiResult<Json<UserResponse>> 
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is blank or invalid", body = ErrorBody),
         (status = 429, description = "Too many sign-in or sign-up attempts from this client; retry after `retry-after` seconds", body = ErrorBody),
+        (status = 503, description = "Too many password hashes at once: the queue is full; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -134,6 +135,7 @@ pub async fn register(
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "Email or password blank", body = ErrorBody),
         (status = 429, description = "Too many sign-in or sign-up attempts from this client; retry after `retry-after` seconds", body = ErrorBody),
+        (status = 503, description = "Too many password hashes at once: the queue is full; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -174,6 +176,8 @@ pub async fn current(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is blank or invalid", body = ErrorBody),
+        (status = 429, description = "Too many sign-in attempts or profile changes (which may set a password) from this client; retry after `retry-after` seconds", body = ErrorBody),
+        (status = 503, description = "Too many password hashes at once: the queue is full; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn update(
     State(state): State<AppState>,
