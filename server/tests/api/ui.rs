@@ -1,6 +1,6 @@
 //! Calling the UI's server functions the two ways a browser does: a plain HTML form post
 //! (JavaScript off, `Accept: text/html`, answered with a redirect) and the hydrated app's call
-//! (`Accept: application/json`, answered with JSON).
+//! (`Accept: application/json`, answered with JSON), both from one of the site's own pages.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
@@ -32,7 +32,10 @@ pub async fn post<F: ServerFn>(app: &TestApp, js: Js, cookie: Option<&str>, body
         .method(Method::POST)
         .uri(F::PATH)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, accept);
+        .header(header::ACCEPT, accept)
+        // What every current browser says of a form on one of the site's own pages: the
+        // cross-site guard serves nothing else.
+        .header("sec-fetch-site", "same-origin");
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
