@@ -22,7 +22,7 @@ module "external_secrets_pod_identity" {
   policy_statements = {
     AssumeSecretReaders = {
       actions   = ["sts:AssumeRole", "sts:TagSession"]
-      resources = [aws_iam_role.secrets_apps.arn, aws_iam_role.secrets_db_owner.arn]
+      resources = [for role in aws_iam_role.secrets_reader : role.arn]
     }
   }
 
@@ -45,27 +45,43 @@ data "aws_iam_policy_document" "secrets_reader_trust" {
   }
 }
 
-# Store "aws-secrets-manager" (namespaces conduit, flux-system): the app's own
-# database role, the JWT key, the alert webhook.
-resource "aws_iam_role" "secrets_apps" {
-  name_prefix        = "${var.name}-secrets-apps-"
-  description        = "External Secrets reader for the app namespaces"
+locals {
+  secrets_readers = {
+    # Store "aws-secrets-manager" (namespaces conduit, flux-system): the app's
+    # own database role, the JWT key, the alert webhook.
+    apps = {
+      description = "External Secrets reader for the app namespaces"
+      secrets = [
+        aws_secretsmanager_secret.db_app.arn,
+        aws_secretsmanager_secret.jwt.arn,
+        aws_secretsmanager_secret.alerts_webhook.arn,
+      ]
+    }
+    # Store "aws-secrets-manager-db-owner" (namespace conduit-migrate only):
+    # the RDS master secret for the migration Job, and the app role's secret
+    # for the initial password of the role it creates.
+    db-owner = {
+      description = "External Secrets reader for the database migration namespace"
+      secrets = [
+        module.db.db_instance_master_user_secret_arn,
+        aws_secretsmanager_secret.db_app.arn,
+      ]
+    }
+  }
+}
+
+resource "aws_iam_role" "secrets_reader" {
+  for_each           = local.secrets_readers
+  name_prefix        = "${var.name}-secrets-${each.key}-"
+  description        = each.value.description
   assume_role_policy = data.aws_iam_policy_document.secrets_reader_trust.json
 }
 
-resource "aws_iam_role_policy" "secrets_apps" {
-  role   = aws_iam_role.secrets_apps.id
-  policy = data.aws_iam_policy_document.secrets_apps.json
-}
-
-data "aws_iam_policy_document" "secrets_apps" {
+data "aws_iam_policy_document" "secrets_reader" {
+  for_each = local.secrets_readers
   statement {
-    actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [
-      aws_secretsmanager_secret.db_app.arn,
-      aws_secretsmanager_secret.jwt.arn,
-      aws_secretsmanager_secret.alerts_webhook.arn,
-    ]
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = each.value.secrets
   }
   statement {
     actions   = ["kms:Decrypt"]
@@ -73,32 +89,10 @@ data "aws_iam_policy_document" "secrets_apps" {
   }
 }
 
-# Store "aws-secrets-manager-db-owner" (namespace conduit-migrate only): the
-# RDS master secret for the migration Job, and the app role's secret for the
-# initial password of the role it creates.
-resource "aws_iam_role" "secrets_db_owner" {
-  name_prefix        = "${var.name}-secrets-db-owner-"
-  description        = "External Secrets reader for the database migration namespace"
-  assume_role_policy = data.aws_iam_policy_document.secrets_reader_trust.json
-}
-
-resource "aws_iam_role_policy" "secrets_db_owner" {
-  role   = aws_iam_role.secrets_db_owner.id
-  policy = data.aws_iam_policy_document.secrets_db_owner.json
-}
-
-data "aws_iam_policy_document" "secrets_db_owner" {
-  statement {
-    actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [
-      module.db.db_instance_master_user_secret_arn,
-      aws_secretsmanager_secret.db_app.arn,
-    ]
-  }
-  statement {
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.secrets.arn]
-  }
+resource "aws_iam_role_policy" "secrets_reader" {
+  for_each = local.secrets_readers
+  role     = aws_iam_role.secrets_reader[each.key].id
+  policy   = data.aws_iam_policy_document.secrets_reader[each.key].json
 }
 
 module "external_dns_pod_identity" {

@@ -133,7 +133,7 @@ pub async fn open_session(db: &Db, user: UserId) -> Result<String> {
         .bind(user.0)
         .bind(now)
         .bind(now + SESSION_TTL.as_millis() as i64)
-        .execute(db.pool())
+        .execute(&mut *db.acquire().await?)
         .await?;
     Ok(token)
 }
@@ -145,7 +145,7 @@ pub async fn session_user(db: &Db, token: &str) -> Result<Option<UserId>> {
     )
     .bind(session_hash(token))
     .bind(now_millis())
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.acquire().await?)
     .await?;
     Ok(user.map(UserId))
 }
@@ -155,7 +155,7 @@ pub async fn close_session(db: &Db, token: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
         .bind(session_hash(token))
         .bind(now_millis())
-        .execute(db.pool())
+        .execute(&mut *db.acquire().await?)
         .await?;
     Ok(())
 }

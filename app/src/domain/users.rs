@@ -64,7 +64,7 @@ pub async fn register(db: &Db, form: Registration) -> Result<Account> {
     .bind(email)
     .bind(hash)
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.acquire().await?)
     .await;
     match inserted {
         Ok(account) => Ok(account),
@@ -76,15 +76,18 @@ pub async fn register(db: &Db, form: Registration) -> Result<Account> {
 /// The 409 for a taken username or email, naming each field that is taken.
 async fn taken(db: &Db, username: &str, email: &str, except: Option<UserId>) -> Error {
     let except = except.map_or(0, |u| u.0);
-    let row: Result<(i64, i64), _> = sqlx::query_as(
-        "SELECT
-           (SELECT COUNT(*) FROM users WHERE username = $1 AND id <> $3),
-           (SELECT COUNT(*) FROM users WHERE lower(email) = lower($2) AND id <> $3)",
-    )
-    .bind(username)
-    .bind(email)
-    .bind(except)
-    .fetch_one(db.pool())
+    let row: Result<(i64, i64), sqlx::Error> = async {
+        sqlx::query_as(
+            "SELECT
+               (SELECT COUNT(*) FROM users WHERE username = $1 AND id <> $3),
+               (SELECT COUNT(*) FROM users WHERE lower(email) = lower($2) AND id <> $3)",
+        )
+        .bind(username)
+        .bind(email)
+        .bind(except)
+        .fetch_one(&mut *db.acquire().await?)
+        .await
+    }
     .await;
     let (username_taken, email_taken) = match row {
         Ok(counts) => counts,
@@ -116,7 +119,7 @@ pub async fn login(db: &Db, email: Option<&str>, password: Option<&str>) -> Resu
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
             .bind(email.unwrap_or_default())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.acquire().await?)
             .await?;
     let invalid = Error::Unauthorized("credentials", "invalid");
     let Some((id, hash)) = row else {
@@ -133,7 +136,7 @@ pub async fn login(db: &Db, email: Option<&str>, password: Option<&str>) -> Resu
 pub async fn get(db: &Db, user: UserId) -> Result<Account> {
     sqlx::query_as::<_, Account>("SELECT id, username, email, bio, image FROM users WHERE id = $1")
         .bind(user.0)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *db.acquire().await?)
         .await?
         .ok_or(Error::Unauthorized("token", "is invalid"))
 }
@@ -188,7 +191,7 @@ pub async fn update(db: &Db, user: UserId, changes: Changes) -> Result<Account> 
     .bind(hash)
     .bind(now_millis())
     .bind(user.0)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.acquire().await?)
     .await;
     match updated {
         Ok(account) => Ok(account),
