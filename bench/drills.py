@@ -4,7 +4,8 @@ OpenAPI document, and coverage-guided fuzzing (cargo fuzz). Each drill fails lou
 script exits non-zero when any 5xx, schema violation or crash is found. Results go to
 bench/results/drills.json and into BENCHMARKS.md.
 
-Usage: bench/drills.sh [--soak-minutes 10] [--fuzz-seconds 120] [--only soak,schemathesis,fuzz]
+Usage: bench/drills.sh [--soak-minutes 10] [--fuzz-seconds 120] [--only soak,schemathesis,fuzz,db-rotation]
+(db-rotation: bench/drill_db_rotation.py, the database password rotated under load.)
 """
 
 import argparse
@@ -19,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (the servers, seeding and wrk helpers)
+import drill_db_rotation  # noqa: E402
 
 ROOT = bench.ROOT
 RESULTS = ROOT / "bench" / "results"
@@ -151,7 +153,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--soak-minutes", type=int, default=10)
     parser.add_argument("--fuzz-seconds", type=int, default=120)
-    parser.add_argument("--only", default="soak,schemathesis,fuzz")
+    parser.add_argument("--only", default="soak,schemathesis,fuzz,db-rotation")
     opts = parser.parse_args()
     only = opts.only.split(",")
 
@@ -176,8 +178,11 @@ def main():
     if "soak" in only:
         results["soak"] = {**soak(opts.soak_minutes), "ran": ran}
         save()
+    if "db-rotation" in only:
+        results["db_rotation"] = {**drill_db_rotation.run(), "ran": ran}
+        save()
     subprocess.run([sys.executable, str(ROOT / "bench" / "report.py")], check=True)
-    failed = [name for name in ("soak", "schemathesis") if name in results and not results[name]["passed"]]
+    failed = [name for name in ("soak", "schemathesis", "db_rotation") if name in results and not results[name]["passed"]]
     failed += [f"fuzz {t}" for t, r in results.get("fuzz", {}).items() if r["crashes"]]
     if failed:
         print(f"drills failed: {', '.join(failed)}", file=sys.stderr)
