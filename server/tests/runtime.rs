@@ -5,7 +5,9 @@
 //! configuration tests run the built binary (`CARGO_BIN_EXE_conduit`) on a free loopback port.
 //! The database-outage and TLS tests use the PostgreSQL at `CONDUIT_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`) and skip with a warning when it is not reachable,
-//! unless `CONDUIT_REQUIRE_POSTGRES=1`.
+//! unless `CONDUIT_REQUIRE_POSTGRES=1`. The credential rotation test starts a PostgreSQL of its
+//! own with password authentication (`initdb` from `/usr/lib/postgresql/*/bin`, or
+//! `CONDUIT_TEST_PG_BINDIR`) and skips with a warning where there is none.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -1750,12 +1752,23 @@ impl PasswordCluster {
             eprintln!("WARNING: no PostgreSQL server binaries (initdb); skipping this test");
             return None;
         };
-        let dir = tempfile::tempdir().unwrap();
         // initdb refuses to run as root: then the cluster belongs to the postgres user.
         let as_postgres = Command::new("id")
             .arg("-u")
             .output()
             .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if as_postgres
+            && !Command::new("id")
+                .arg("postgres")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        {
+            eprintln!(
+                "WARNING: running as root without a postgres user for initdb; skipping this test"
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
         let cluster = PasswordCluster {
             dir,
             bin,
