@@ -244,6 +244,7 @@ def run(binary=None, seconds_per_phase=3 * MAX_LIFETIME_SECS):
         shutil.rmtree(root, ignore_errors=True)
 
     result = {
+        "build": binary.parent.name,  # debug or release
         "clients": CLIENTS, "max_lifetime_s": MAX_LIFETIME_SECS, "seconds_per_phase": seconds_per_phase,
         "requests": load.ok + len(load.failures), "failed": len(load.failures),
         "failures_sample": [f for _, f in load.failures[:5]],

@@ -220,7 +220,7 @@ def main():
             orders = "; ".join(f"{x['order']} ({x['lag_s']} s apart): old password refused "
                                f"{'yes' if x['old_password_refused'] else 'NO'}, slowest answer around it "
                                f"{x['max_latency_ms_during']} ms" for x in r["rotations"])
-            w(f"- **Database credential rotation** (`bench/drill_db_rotation.py`, {r['clients']} clients, "
+            w(f"- **Database credential rotation** (`bench/drill_db_rotation.py`, {r.get('build', 'release')} build, {r['clients']} clients, "
               f"max lifetime {r['max_lifetime_s']} s): {fmt_int(r['requests'])} requests, {r['failed']} failed; "
               f"{orders}; {r['connections_opened']} connections opened, {r['logins_refused_then_retried']} logins "
               f"refused and retried; at the end {r['connections_at_end']} connections, "
