@@ -1971,7 +1971,8 @@ async fn a_rotated_password_file_reaches_new_connections_without_a_restart() {
     // The database first, the file a moment later, as a rotation does: connections opened in
     // between are refused once and retried with the file re-read.
     admin
-        .execute("ALTER ROLE conduit_app PASSWORD 'second-password'")
+        // Characters a URL would need escaped: the password goes into the connect options intact.
+        .execute("ALTER ROLE conduit_app PASSWORD 'sec/ond@pass:w%rd #2'")
         .await
         .unwrap();
     let rotated_at: String = sqlx::query_scalar("SELECT clock_timestamp()::text")
@@ -1981,7 +1982,7 @@ async fn a_rotated_password_file_reaches_new_connections_without_a_restart() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Replaced at once, as the kubelet swaps a mounted secret.
     let staged = dir.path().join("password.new");
-    std::fs::write(&staged, "second-password\n").unwrap();
+    std::fs::write(&staged, "sec/ond@pass:w%rd #2\n").unwrap();
     std::fs::rename(&staged, &password_file).unwrap();
     tokio::time::sleep(Duration::from_millis(3500)).await;
     // Still under load, three lifetimes after the rotation: every connection open now was opened

@@ -383,6 +383,30 @@ mod tests {
     }
 
     #[test]
+    fn credentials_come_from_their_files_and_stay_out_of_debug_output() {
+        let dir = std::env::temp_dir().join(format!("conduit-credentials-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (password, user) = (dir.join("password"), dir.join("username"));
+        std::fs::write(&password, "s3cret-value\r\n").unwrap();
+        std::fs::write(&user, "conduit_app_clone\n").unwrap();
+        let files = CredentialFiles {
+            password: password.clone(),
+            user: Some(user),
+        };
+        let (credentials, options) =
+            Credentials::new("postgres://conduit_app@db:5432/conduit", files).unwrap();
+        assert_eq!(options.database_url.username(), "conduit_app_clone");
+        assert_eq!(options.database_url.password(), Some("s3cret-value"));
+        assert!(!format!("{credentials:?}").contains("s3cret"));
+        std::fs::write(&password, "\n").unwrap();
+        assert!(
+            credentials.read().is_err(),
+            "an empty password file is refused"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn passwords_never_reach_logs() {
         assert_eq!(
             redact("postgres://app:s3cret@db:5432/c"),
