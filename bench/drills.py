@@ -6,7 +6,7 @@ script exits non-zero when any 5xx, schema violation or crash is found. Results 
 bench/results/drills.json and into BENCHMARKS.md.
 
 Usage: bench/drills.sh [--soak-minutes 10] [--fuzz-seconds 120]
-                       [--only soak,schemathesis,fuzz,slow-headers,restart,tags,hashing]
+                       [--only soak,schemathesis,fuzz,slow-headers,restart,tags,hashing,db-rotation]
 """
 
 import argparse
@@ -155,6 +155,7 @@ MODULE_DRILLS = {
     "restart": "drill_restart",
     "tags": "drill_tags",
     "hashing": "drill_hashing",
+    "db-rotation": "drill_db_rotation",
 }
 
 

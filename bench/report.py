@@ -222,6 +222,16 @@ def main():
             for target, f in d["fuzz"].items():
                 w(f"- **Fuzz** `{target}`: {f['runs']:,} runs in {f['seconds']} s, {f['crashes']} crashes"
                   + (f" ({f['note']})" if f.get("note") else "") + f". Run: {d.get('fuzz_ran', unrecorded)}.")
+        if "db-rotation" in d:
+            r = d["db-rotation"]
+            orders = "; ".join(f"{x['order']} ({x['lag_s']} s apart): old password refused "
+                               f"{'yes' if x['old_password_refused'] else 'NO'}, slowest answer around it "
+                               f"{x['max_latency_ms_during']} ms" for x in r["rotations"])
+            w(f"- **Database credential rotation** (`bench/drill_db_rotation.py`, {r.get('build', 'release')} build, {r['clients']} clients, "
+              f"max lifetime {r['max_lifetime_s']} s): {fmt_int(r['requests'])} requests, {r['failed']} failed; "
+              f"{orders}; {r['connections_opened']} connections opened, {r['logins_refused_then_retried']} logins "
+              f"refused and retried; at the end {r['connections_at_end']} connections, "
+              f"{r['connections_older_than_last_rotation']} older than the last rotation. Run: {r.get('ran', unrecorded)}.")
         w("")
 
     (ROOT / "BENCHMARKS.md").write_text("\n".join(out))

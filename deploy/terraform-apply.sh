@@ -42,15 +42,17 @@ tf output -json flux_cluster_vars | jq -r 'to_entries[] | "\(.key)=\(.value)"' >
 kubectl -n flux-system create configmap cluster-vars --from-env-file="$vars_file" \
   --dry-run=client -o yaml | kubectl apply -f -
 
-log "RDS CA bundle ConfigMap (conduit/rds-ca-bundle)"
+log "RDS CA bundle ConfigMap (rds-ca-bundle in conduit and conduit-migrate)"
 ca_file=$(mktemp)
 curl -fsSL --proto '=https' --tlsv1.2 "$RDS_CA_URL" -o "$ca_file"
 n_certs=$(grep -c 'BEGIN CERTIFICATE' "$ca_file" || true)
 ((n_certs > 0)) || die "$RDS_CA_URL did not return PEM certificates"
 openssl x509 -in "$ca_file" -noout -subject >/dev/null || die "RDS CA bundle does not parse"
-kubectl create namespace conduit --dry-run=client -o yaml | kubectl apply -f -
-kubectl -n conduit create configmap rds-ca-bundle --from-file=global-bundle.pem="$ca_file" \
-  --dry-run=client -o yaml | kubectl apply -f -
+for namespace in conduit conduit-migrate; do
+  kubectl create namespace "$namespace" --dry-run=client -o yaml | kubectl apply -f -
+  kubectl -n "$namespace" create configmap rds-ca-bundle --from-file=global-bundle.pem="$ca_file" \
+    --dry-run=client -o yaml | kubectl apply -f -
+done
 rm -f "$ca_file"
 
 # The CLI's own version must match too: bootstrap writes its manifests.

@@ -89,6 +89,9 @@ output "flux_cluster_vars" {
     DB_HOST                  = module.db.db_instance_address
     DB_NAME                  = "conduit"
     DB_MASTER_SECRET_ARN     = module.db.db_instance_master_user_secret_arn
+    DB_APP_SECRET_NAME       = aws_secretsmanager_secret.db_app.name
+    SECRETS_ROLE_APPS        = aws_iam_role.secrets_reader["apps"].arn
+    SECRETS_ROLE_DB_OWNER    = aws_iam_role.secrets_reader["db-owner"].arn
     JWT_SECRET_NAME          = aws_secretsmanager_secret.jwt.name
     ALERTS_SECRET_NAME       = aws_secretsmanager_secret.alerts_webhook.name
     APP_HOSTNAME             = var.app_hostname

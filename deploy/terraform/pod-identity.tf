@@ -15,15 +15,16 @@ module "external_secrets_pod_identity" {
 
   name = "${var.name}-external-secrets"
 
-  # Read-only access to exactly the secrets the cluster consumes.
-  attach_external_secrets_policy = true
-  external_secrets_secrets_manager_arns = [
-    module.db.db_instance_master_user_secret_arn,
-    aws_secretsmanager_secret.jwt.arn,
-    aws_secretsmanager_secret.alerts_webhook.arn,
-  ]
-  external_secrets_kms_key_arns      = [aws_kms_key.secrets.arn]
-  external_secrets_create_permission = false
+  # No secret access of its own: each ClusterSecretStore assumes one of the
+  # two reader roles below, so the store the app namespace may use cannot
+  # reach the RDS master secret whatever an ExternalSecret there names.
+  attach_custom_policy = true
+  policy_statements = {
+    AssumeSecretReaders = {
+      actions   = ["sts:AssumeRole", "sts:TagSession"]
+      resources = [for role in aws_iam_role.secrets_reader : role.arn]
+    }
+  }
 
   associations = {
     this = {
@@ -32,6 +33,66 @@ module "external_secrets_pod_identity" {
       service_account = "external-secrets"
     }
   }
+}
+
+data "aws_iam_policy_document" "secrets_reader_trust" {
+  statement {
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+    principals {
+      type        = "AWS"
+      identifiers = [module.external_secrets_pod_identity.iam_role_arn]
+    }
+  }
+}
+
+locals {
+  secrets_readers = {
+    # Store "aws-secrets-manager" (namespaces conduit, flux-system): the app's
+    # own database role, the JWT key, the alert webhook.
+    apps = {
+      description = "External Secrets reader for the app namespaces"
+      secrets = [
+        aws_secretsmanager_secret.db_app.arn,
+        aws_secretsmanager_secret.jwt.arn,
+        aws_secretsmanager_secret.alerts_webhook.arn,
+      ]
+    }
+    # Store "aws-secrets-manager-db-owner" (namespace conduit-migrate only):
+    # the RDS master secret for the migration Job, and the app role's secret
+    # for the initial password of the role it creates.
+    db-owner = {
+      description = "External Secrets reader for the database migration namespace"
+      secrets = [
+        module.db.db_instance_master_user_secret_arn,
+        aws_secretsmanager_secret.db_app.arn,
+      ]
+    }
+  }
+}
+
+resource "aws_iam_role" "secrets_reader" {
+  for_each           = local.secrets_readers
+  name_prefix        = "${var.name}-secrets-${each.key}-"
+  description        = each.value.description
+  assume_role_policy = data.aws_iam_policy_document.secrets_reader_trust.json
+}
+
+data "aws_iam_policy_document" "secrets_reader" {
+  for_each = local.secrets_readers
+  statement {
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = each.value.secrets
+  }
+  statement {
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.secrets.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "secrets_reader" {
+  for_each = local.secrets_readers
+  role     = aws_iam_role.secrets_reader[each.key].id
+  policy   = data.aws_iam_policy_document.secrets_reader[each.key].json
 }
 
 module "external_dns_pod_identity" {

@@ -9,7 +9,7 @@ subnets, NAT per zone, flow logs, a private-by-default EKS endpoint with all
 control-plane logs, Karpenter, a multi-AZ encrypted RDS with force_ssl,
 >= 7 days of backups, CloudWatch log exports, deletion protection, an
 AWS-managed master password, no public database, 5432 admitted only from the
-node security group, exact module and provider versions, an S3 backend with a lock file,
+node and rotation-function security groups, exact module and provider versions, an S3 backend with a lock file,
 described variables, and Flux substitution variables that Terraform outputs.
 Exit status is the number of failed assertions (capped at 1).
 """
@@ -122,10 +122,12 @@ def main():
     check(str(db.get("db_subnet_group_name", "")).find("database_subnet_group") >= 0, "rds: in the database subnet group")
     rules = blocks["resource"].get("aws_vpc_security_group_ingress_rule", {})
     rds_rules = [ {k: u(v) for k, v in u(r).items()} for r in rules.values() if "aws_security_group.rds" in str(u(r).get("security_group_id"))]
-    check(len(rds_rules) == 1 and rds_rules[0].get("from_port") == 5432
-          and "node_security_group_id" in str(rds_rules[0].get("referenced_security_group_id"))
-          and "cidr_ipv4" not in rds_rules[0],
-          "rds: security group admits only 5432 from the node security group")
+    # The nodes (the app) and the app-role rotation function, by security group, on 5432 only.
+    sources = sorted(str(r.get("referenced_security_group_id")) for r in rds_rules)
+    check(len(rds_rules) == 2 and all(r.get("from_port") == 5432 and r.get("to_port") == 5432
+                                      and "cidr_ipv4" not in r for r in rds_rules)
+          and "node_security_group_id" in sources[1] and "aws_security_group.db_rotation" in sources[0],
+          "rds: security group admits only 5432 from the node and rotation-function security groups")
 
     # State backend.
     tf = str(blocks["terraform"])

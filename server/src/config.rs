@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use app::domain::auth::{HashLimits, SESSION_TTL};
-use app::domain::db::{Backend, PoolSettings};
+use app::domain::db::{Backend, CredentialFiles, PoolSettings};
 use url::Url;
 
 use crate::serve::Limits;
@@ -64,6 +64,21 @@ pub struct Config {
     pub session_idle: Duration,
     /// Password hashes (argon2, 19 MiB each) running at once, and waiting beyond those.
     pub hash_limits: HashLimits,
+    /// Whether the server applies pending migrations at start (the default), or leaves them to
+    /// `conduit migrate` and only reports them through readiness.
+    pub migrate_on_start: bool,
+    /// `conduit migrate` only: the least-privilege role the app connects as, created and granted
+    /// what the app needs (PostgreSQL).
+    pub app_role: Option<AppRole>,
+}
+
+/// The app's own database role, as `conduit migrate` sets it up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppRole {
+    pub name: String,
+    /// The password the role gets when `conduit migrate` creates it; afterwards the rotation
+    /// owns it.
+    pub initial_password_file: Option<PathBuf>,
 }
 
 /// The sign-in and sign-up rate limit per client address.
@@ -254,6 +269,7 @@ impl Config {
             3_000,
             "a number of milliseconds",
         )?;
+        let db_access = database_access(src, &database_url)?;
         let ttl_hours: u64 = parse(src, "CONDUIT_TOKEN_TTL_HOURS", 24 * 30, "a number of hours")?;
         let request_secs: u64 = parse(
             src,
@@ -375,6 +391,8 @@ impl Config {
             pool: PoolSettings {
                 max_connections,
                 acquire_timeout: Duration::from_millis(acquire_ms),
+                max_lifetime: db_access.max_lifetime,
+                credentials: db_access.credentials,
             },
             request_timeout: Duration::from_secs(request_secs),
             shutdown_timeout: Duration::from_secs(shutdown_secs),
@@ -388,6 +406,8 @@ impl Config {
             public_url,
             session_idle: Duration::from_secs(session_idle_minutes * 60),
             hash_limits,
+            migrate_on_start: db_access.migrate_on_start,
+            app_role: db_access.app_role,
         })
     }
 
@@ -475,6 +495,115 @@ fn connection_settings(src: &dyn Source) -> Result<(Limits, Option<SocketAddr>),
 }
 
 const MIN_HEADER_BYTES: usize = 8192;
+/// How the server reaches its database and who sets up the schema: credential files, connection
+/// lifetime, migrations at start, and the app role for `conduit migrate`.
+struct DatabaseAccess {
+    credentials: Option<CredentialFiles>,
+    max_lifetime: Duration,
+    migrate_on_start: bool,
+    app_role: Option<AppRole>,
+}
+
+fn database_access(src: &dyn Source, database_url: &str) -> Result<DatabaseAccess, ConfigError> {
+    let postgres = Backend::from_url(database_url) == Some(Backend::Postgres);
+    let file = |var: &'static str| -> Result<Option<PathBuf>, ConfigError> {
+        let Some(path) = src.get(var).map(|p| PathBuf::from(p.trim())) else {
+            return Ok(None);
+        };
+        if !postgres {
+            return Err(error(var, "applies to a postgres:// DATABASE_URL only"));
+        }
+        if !path.is_file() {
+            return Err(error(
+                var,
+                format!("{} is not a readable file", path.display()),
+            ));
+        }
+        Ok(Some(path))
+    };
+    let password = file("CONDUIT_DB_PASSWORD_FILE")?;
+    let user = file("CONDUIT_DB_USER_FILE")?;
+    let credentials = match (password, user) {
+        (Some(password), user) => {
+            if url::Url::parse(database_url).is_ok_and(|u| u.password().is_some()) {
+                return Err(error(
+                    "DATABASE_URL",
+                    "carries a password while CONDUIT_DB_PASSWORD_FILE is set; leave it out of the URL",
+                ));
+            }
+            Some(CredentialFiles { password, user })
+        }
+        (None, Some(_)) => {
+            return Err(error(
+                "CONDUIT_DB_USER_FILE",
+                "needs CONDUIT_DB_PASSWORD_FILE as well",
+            ))
+        }
+        (None, None) => None,
+    };
+    let lifetime_secs: u64 = parse(
+        src,
+        "CONDUIT_DB_MAX_LIFETIME_SECS",
+        30 * 60,
+        "a number of seconds",
+    )?;
+    if lifetime_secs == 0 {
+        return Err(error("CONDUIT_DB_MAX_LIFETIME_SECS", "must be at least 1"));
+    }
+    let migrate_on_start = flag(src, "CONDUIT_MIGRATE_ON_START", true)?;
+    let initial_password_file = file("CONDUIT_DB_APP_PASSWORD_FILE")?;
+    let app_role = match src.get("CONDUIT_DB_APP_ROLE").map(|r| r.trim().to_string()) {
+        Some(_) if !postgres => {
+            return Err(error(
+                "CONDUIT_DB_APP_ROLE",
+                "applies to a postgres:// DATABASE_URL only",
+            ))
+        }
+        Some(name) if !is_plain_identifier(&name) => {
+            return Err(error(
+                "CONDUIT_DB_APP_ROLE",
+                format!("{name:?} is not a role name of lowercase letters, digits and _"),
+            ))
+        }
+        Some(name) => Some(AppRole {
+            name,
+            initial_password_file,
+        }),
+        None if initial_password_file.is_some() => {
+            return Err(error(
+                "CONDUIT_DB_APP_PASSWORD_FILE",
+                "needs CONDUIT_DB_APP_ROLE as well",
+            ))
+        }
+        None => None,
+    };
+    Ok(DatabaseAccess {
+        credentials,
+        max_lifetime: Duration::from_secs(lifetime_secs),
+        migrate_on_start,
+        app_role,
+    })
+}
+
+/// A PostgreSQL identifier that needs no quoting: `[a-z_][a-z0-9_]*`, at most 63 bytes.
+fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 63
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A `1`/`0` (or `true`/`false`) switch.
+fn flag(src: &dyn Source, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match src.get(var).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1") | Some("true") => Ok(true),
+        Some("0") | Some("false") => Ok(false),
+        Some(other) => Err(error(var, format!("{other:?} is not 1 or 0"))),
+    }
+}
 
 /// PostgreSQL over TLS: production refuses a URL that does not verify the server's certificate
 /// (`sslmode=verify-full` or `verify-ca`, in the URL or `PGSSLMODE`) unless
@@ -520,20 +649,7 @@ fn check_postgres_tls(src: &dyn Source, url: &str, production: bool) -> Result<(
         }
     }
     let verified = matches!(sslmode.as_deref(), Some("verify-full" | "verify-ca"));
-    let allow_insecure = match src
-        .get("CONDUIT_DB_ALLOW_INSECURE")
-        .as_deref()
-        .map(str::trim)
-    {
-        None | Some("0") | Some("false") => false,
-        Some("1") | Some("true") => true,
-        Some(other) => {
-            return Err(error(
-                "CONDUIT_DB_ALLOW_INSECURE",
-                format!("{other:?} is not 1 or 0"),
-            ))
-        }
-    };
+    let allow_insecure = flag(src, "CONDUIT_DB_ALLOW_INSECURE", false)?;
     if production && !verified && !allow_insecure {
         return Err(error(
             "DATABASE_URL",
@@ -887,6 +1003,8 @@ mod tests {
             ("CONDUIT_PUBLIC_URL", "conduit.example.com"),
             ("CONDUIT_PUBLIC_URL", "ftp://conduit.example.com"),
             ("CONDUIT_PUBLIC_URL", "https://conduit.example.com/app"),
+            ("CONDUIT_DB_MAX_LIFETIME_SECS", "0"),
+            ("CONDUIT_MIGRATE_ON_START", "maybe"),
         ] {
             let config = Config::from_source(&[
                 (var, value),
@@ -968,5 +1086,128 @@ mod tests {
             ))),
             "CONDUIT_PUBLIC_URL"
         );
+    fn database_access_defaults_keep_todays_behaviour() {
+        let config = Config::from_source(&[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+        ])
+        .unwrap();
+        assert_eq!(config.pool.max_lifetime, Duration::from_secs(30 * 60));
+        assert_eq!(config.pool.credentials, None);
+        assert!(config.migrate_on_start);
+        assert_eq!(config.app_role, None);
+    }
+
+    #[test]
+    fn database_credentials_come_from_files() {
+        let dir = std::env::temp_dir().join(format!("conduit-db-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("password");
+        std::fs::write(&file, "secret\n").unwrap();
+        let file = file.display().to_string();
+        let config = Config::from_source(&[
+            ("DATABASE_URL", "postgres://h/db"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+            ("CONDUIT_DB_PASSWORD_FILE", &file),
+            ("CONDUIT_DB_USER_FILE", &file),
+            ("CONDUIT_DB_MAX_LIFETIME_SECS", "60"),
+            ("CONDUIT_MIGRATE_ON_START", "0"),
+            ("CONDUIT_DB_APP_ROLE", "conduit_app"),
+            ("CONDUIT_DB_APP_PASSWORD_FILE", &file),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.pool.credentials,
+            Some(CredentialFiles {
+                password: file.clone().into(),
+                user: Some(file.clone().into()),
+            })
+        );
+        assert_eq!(config.pool.max_lifetime, Duration::from_secs(60));
+        assert!(!config.migrate_on_start);
+        assert_eq!(
+            config.app_role,
+            Some(AppRole {
+                name: "conduit_app".into(),
+                initial_password_file: Some(file.clone().into()),
+            })
+        );
+
+        let missing = dir.join("missing").display().to_string();
+        for (vars, named) in [
+            (
+                vec![
+                    ("DATABASE_URL", "sqlite::memory:"),
+                    ("CONDUIT_DB_PASSWORD_FILE", file.as_str()),
+                ],
+                "CONDUIT_DB_PASSWORD_FILE",
+            ),
+            (
+                vec![
+                    ("DATABASE_URL", "postgres://h/db"),
+                    ("CONDUIT_DB_PASSWORD_FILE", missing.as_str()),
+                ],
+                "CONDUIT_DB_PASSWORD_FILE",
+            ),
+            (
+                vec![
+                    ("DATABASE_URL", "postgres://u:pw@h/db"),
+                    ("CONDUIT_DB_PASSWORD_FILE", file.as_str()),
+                ],
+                "DATABASE_URL",
+            ),
+            (
+                vec![
+                    ("DATABASE_URL", "postgres://h/db"),
+                    ("CONDUIT_DB_USER_FILE", file.as_str()),
+                ],
+                "CONDUIT_DB_USER_FILE",
+            ),
+            (
+                vec![
+                    ("DATABASE_URL", "postgres://h/db"),
+                    ("CONDUIT_DB_APP_ROLE", "Robert'); DROP"),
+                ],
+                "CONDUIT_DB_APP_ROLE",
+            ),
+            (
+                vec![
+                    ("DATABASE_URL", "sqlite::memory:"),
+                    ("CONDUIT_DB_APP_ROLE", "conduit_app"),
+                ],
+                "CONDUIT_DB_APP_ROLE",
+            ),
+            (
+                vec![
+                    ("DATABASE_URL", "postgres://h/db"),
+                    ("CONDUIT_DB_APP_PASSWORD_FILE", file.as_str()),
+                ],
+                "CONDUIT_DB_APP_PASSWORD_FILE",
+            ),
+        ] {
+            let mut vars = vars;
+            vars.push(("CONDUIT_JWT_SECRET", SECRET));
+            let source: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(
+                var_of(Config::from_source(&Pairs(source))),
+                named,
+                "{vars:?}"
+            );
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    struct Pairs(Vec<(String, String)>);
+
+    impl Source for Pairs {
+        fn get(&self, var: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(k, _)| k == var)
+                .map(|(_, v)| v.clone())
+        }
     }
 }

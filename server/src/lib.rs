@@ -8,6 +8,7 @@ pub mod config;
 pub mod health;
 pub mod layers;
 pub mod metrics;
+pub mod migrate;
 pub mod seed;
 pub mod serve;
 pub mod shutdown;

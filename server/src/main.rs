@@ -1,7 +1,9 @@
 //! Starts Conduit: reads the configuration, connects and migrates the database, serves HTTP, and
 //! shuts down gracefully on SIGTERM or Ctrl-C (see `server::shutdown`): exit status 0 when every
 //! in-flight request finished, 1 when the shutdown deadline cut some off, 2 for a bad configuration.
-//! `conduit seed` fills an empty database with benchmark data instead (see `server::seed`).
+//! `conduit seed` fills an empty database with benchmark data instead (see `server::seed`), and
+//! `conduit migrate` applies the migrations and sets up the app's database role (see
+//! `server::migrate`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -57,18 +59,35 @@ async fn run() -> ExitCode {
     };
     leptos_options.site_addr = config.listen_addr;
 
-    let db = match Db::connect(&config.database_url, &config.pool).await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str);
+    if !matches!(command, None | Some("seed") | Some("migrate")) {
+        eprintln!("conduit: unknown command {:?}; run without arguments to serve, `conduit migrate` to apply the migrations (and set up CONDUIT_DB_APP_ROLE), or `conduit seed [--size small|large] [--seed N]`", args[0]);
+        return ExitCode::from(2);
+    }
+    // `conduit migrate` always migrates; the server does unless a separate step owns the schema
+    // (CONDUIT_MIGRATE_ON_START=0), and then connects on first use: readiness reports the
+    // database and the migrations.
+    let migrate = command == Some("migrate") || config.migrate_on_start;
+    let opened = if migrate {
+        Db::connect(&config.database_url, &config.pool).await
+    } else {
+        Db::open(&config.database_url, &config.pool)
+    };
+    let db = match opened {
         Ok(db) => db,
         Err(err) => {
             tracing::error!(database = %redact(&config.database_url), error = %err, "cannot open the database");
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(database = %redact(&config.database_url), "database ready, migrations applied");
+    if migrate {
+        tracing::info!(database = %redact(&config.database_url), "database ready, migrations applied");
+    } else {
+        tracing::info!(database = %redact(&config.database_url), "database opened; migrations are left to `conduit migrate`");
+    }
 
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None => {}
+    match command {
         Some("seed") => {
             return match server::seed::command(&db, &args[1..]).await {
                 Ok(()) => ExitCode::SUCCESS,
@@ -78,10 +97,18 @@ async fn run() -> ExitCode {
                 }
             };
         }
-        Some(other) => {
-            eprintln!("conduit: unknown command {other:?}; run without arguments to serve, or `conduit seed [--size small|large] [--seed N]`");
-            return ExitCode::from(2);
+        Some("migrate") => {
+            let result = server::migrate::command(&db, config.app_role.as_ref()).await;
+            db.pool().close().await;
+            return match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("conduit migrate: {err}");
+                    ExitCode::FAILURE
+                }
+            };
         }
+        _ => {}
     }
 
     let state = server::state(&config, db.clone(), leptos_options);

@@ -124,7 +124,7 @@ pub async fn sample_pool(db: &Db, max_connections: u32, timeout: Duration) {
     metrics::gauge!(POOL_IDLE).set(idle as f64);
     metrics::gauge!(POOL_MAX).set(f64::from(max_connections));
     let started = Instant::now();
-    if let Ok(Ok(conn)) = tokio::time::timeout(timeout, db.pool().acquire()).await {
+    if let Ok(Ok(conn)) = tokio::time::timeout(timeout, db.acquire()).await {
         metrics::histogram!(POOL_ACQUIRE).record(started.elapsed().as_secs_f64());
         drop(conn);
     } else {

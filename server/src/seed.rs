@@ -272,7 +272,8 @@ const LAST_NAMES: &[&str] = &[
 
 /// Fills `db`, which must have no users, with the data set of `size` drawn from `seed`.
 pub async fn run(db: &Db, size: Size, seed: u64) -> Result<Counts, SeedError> {
-    let mut tx = db.pool().begin().await?;
+    let mut conn = db.acquire().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&mut *tx)
         .await?;
@@ -302,7 +303,7 @@ pub async fn run(db: &Db, size: Size, seed: u64) -> Result<Counts, SeedError> {
         Backend::Postgres => "VACUUM ANALYZE",
         Backend::Sqlite => "ANALYZE",
     };
-    sqlx::query(tidy).execute(db.pool()).await?;
+    sqlx::query(tidy).execute(&mut *db.acquire().await?).await?;
     Ok(counts)
 }
 

@@ -5,7 +5,9 @@
 //! configuration tests run the built binary (`CARGO_BIN_EXE_conduit`) on a free loopback port.
 //! The database-outage and TLS tests use the PostgreSQL at `CONDUIT_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`) and skip with a warning when it is not reachable,
-//! unless `CONDUIT_REQUIRE_POSTGRES=1`.
+//! unless `CONDUIT_REQUIRE_POSTGRES=1`. The credential rotation test starts a PostgreSQL of its
+//! own with password authentication (`initdb` from `/usr/lib/postgresql/*/bin`, or
+//! `CONDUIT_TEST_PG_BINDIR`) and skips with a warning where there is none.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -2085,4 +2087,465 @@ async fn postgres_tls_verifies_the_server_certificate() {
     .close()
     .await
     .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: the app's own role, and credentials that survive rotation
+
+/// The server as it starts with `CONDUIT_MIGRATE_ON_START=0`: a database handle that connects
+/// on first use, and the router over it.
+fn lazy_app(config: &Config) -> (Db, Router) {
+    let db = Db::open(&config.database_url, &config.pool).unwrap();
+    let state = server::state(
+        config,
+        db.clone(),
+        LeptosOptions::builder().output_name("conduit").build(),
+    );
+    (db, server::router(config, state))
+}
+
+/// A unique name for a database or role of one test.
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}_{}_{nanos}", std::process::id())
+}
+
+/// `conduit migrate` applies the migrations and sets up the app role; the server, started with
+/// `CONDUIT_MIGRATE_ON_START=0`, reports the missing migrations through readiness until then, and
+/// then serves as that role, which can read and write rows but change no schema.
+#[tokio::test]
+async fn migrate_sets_up_a_least_privilege_app_role() {
+    let Some(mut admin) = postgres_admin().await else {
+        return;
+    };
+    let name = unique_name("conduit_roles");
+    let role = unique_name("conduit_app");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    let admin_url = postgres_admin_url();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let owner_url = format!("{base}/{name}");
+    let host = host_port(&admin_url);
+    let app_url = format!("postgres://{role}@{host}/{name}?sslmode=disable");
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("app-password");
+    std::fs::write(&password, "initial-app-password\n").unwrap();
+
+    let outcome = tokio::spawn({
+        let role = role.clone();
+        async move {
+        // Before the migration step, the server starts but is not ready.
+        let unmigrated = config_in(
+            dir.path(),
+            &[
+                ("DATABASE_URL", owner_url.as_str()),
+                ("CONDUIT_MIGRATE_ON_START", "0"),
+            ],
+        );
+        let (db, router) = lazy_app(&unmigrated);
+        assert_eq!(
+            send(&router, get("/readyz")).await.status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+
+        let data_dir = dir.path().display().to_string();
+        let migrate = || {
+            let output = conduit(&[
+                ("DATABASE_URL", owner_url.as_str()),
+                ("CONDUIT_DATA_DIR", data_dir.as_str()),
+                ("CONDUIT_DB_APP_ROLE", role.as_str()),
+                (
+                    "CONDUIT_DB_APP_PASSWORD_FILE",
+                    &password.display().to_string(),
+                ),
+            ])
+            .arg("migrate")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            assert!(
+                output.status.success(),
+                "{stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            stdout
+        };
+        assert!(migrate().contains("created and granted"));
+        // Idempotent: a second run (every deploy runs it) grants again and keeps the password.
+        assert!(migrate().contains("granted (password left to the rotation)"));
+        assert_eq!(send(&router, get("/readyz")).await.status, StatusCode::OK);
+
+        // The server as the app role: migrations left alone, readiness and writes work.
+        let config = config_in(
+            dir.path(),
+            &[
+                ("DATABASE_URL", app_url.as_str()),
+                ("CONDUIT_MIGRATE_ON_START", "0"),
+            ],
+        );
+        let (app_db, router) = lazy_app(&config);
+        assert_eq!(send(&router, get("/readyz")).await.status, StatusCode::OK);
+        let created = send(&router, post_json("/api/users", &registration("roles"))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        let token = created.json()["user"]["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut article = post_json(
+            "/api/articles",
+            r#"{"article":{"title":"Least privilege","description":"d","body":"b","tagList":["roles"]}}"#,
+        );
+        article.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Token {token}").parse().unwrap(),
+        );
+        assert_eq!(send(&router, article).await.status, StatusCode::CREATED);
+        app_db.pool().close().await;
+
+        // ...and nothing more: no DDL, no owned objects, no rewriting the migration history.
+        let mut as_app = AnyConnection::connect(&app_url).await.unwrap();
+        for statement in [
+            "CREATE TABLE intruder (id INT)",
+            "DROP TABLE comments",
+            "ALTER TABLE users ADD COLUMN admin BOOLEAN",
+            "DELETE FROM _sqlx_migrations",
+            "TRUNCATE articles",
+        ] {
+            let err = as_app.execute(statement).await.expect_err(statement);
+            let code = err
+                .as_database_error()
+                .and_then(|e| e.code())
+                .map(|c| c.into_owned());
+            assert!(
+                matches!(code.as_deref(), Some("42501")),
+                "{statement}: {err}"
+            );
+        }
+        let owned: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        )
+        .fetch_one(&mut as_app)
+        .await
+        .unwrap();
+        assert_eq!(owned, 0, "the app role owns nothing");
+        as_app.close().await.unwrap();
+        db.pool().close().await;
+        }
+    })
+    .await;
+    let _ = admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await;
+    let _ = admin
+        .execute(sqlx::AssertSqlSafe(format!("DROP ROLE IF EXISTS {role}")))
+        .await;
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// A PostgreSQL of the test's own that checks passwords (scram-sha-256): the shared one trusts
+/// every local connection. `None`, with a warning, when the server binaries are not installed.
+struct PasswordCluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+const CLUSTER_ADMIN_PASSWORD: &str = "cluster-admin-password";
+
+impl PasswordCluster {
+    fn start() -> Option<PasswordCluster> {
+        let bin = std::env::var_os("CONDUIT_TEST_PG_BINDIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                    .ok()?
+                    .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+                    .filter(|bin| bin.join("initdb").is_file())
+                    .collect();
+                versions.sort();
+                versions.pop()
+            });
+        let Some(bin) = bin else {
+            eprintln!("WARNING: no PostgreSQL server binaries (initdb); skipping this test");
+            return None;
+        };
+        // initdb refuses to run as root: then the cluster belongs to the postgres user.
+        let as_postgres = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if as_postgres
+            && !Command::new("id")
+                .arg("postgres")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        {
+            eprintln!(
+                "WARNING: running as root without a postgres user for initdb; skipping this test"
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = PasswordCluster {
+            dir,
+            bin,
+            port: free_port(),
+            as_postgres,
+        };
+        let pwfile = cluster.dir.path().join("pwfile");
+        std::fs::write(&pwfile, CLUSTER_ADMIN_PASSWORD).unwrap();
+        if as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(cluster.dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let data = cluster.dir.path().join("data");
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-U",
+                "postgres",
+                "--auth=scram-sha-256",
+                &format!("--pwfile={}", pwfile.display()),
+            ],
+        );
+        cluster.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-l",
+                &cluster.dir.path().join("log").display().to_string(),
+                "-w",
+                "-o",
+                &format!(
+                    "-p {} -c listen_addresses=127.0.0.1 -k {}",
+                    cluster.port,
+                    cluster.dir.path().display()
+                ),
+                "start",
+            ],
+        );
+        Some(cluster)
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let program = self.bin.join(tool);
+        let output = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(program)
+                .args(args)
+                .output()
+        } else {
+            Command::new(program).args(args).output()
+        }
+        .unwrap();
+        assert!(
+            output.status.success(),
+            "{tool}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn url(&self, user: &str, password: Option<&str>) -> String {
+        let auth = password.map_or(user.to_string(), |p| format!("{user}:{p}"));
+        format!(
+            "postgres://{auth}@127.0.0.1:{}/conduit?sslmode=disable",
+            self.port
+        )
+    }
+}
+
+impl Drop for PasswordCluster {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data").display().to_string();
+        self.run("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]);
+    }
+}
+
+/// The password file is read when connections open: a wrong one gives 503s (and readiness
+/// fails) without stopping the server; fixing the file heals it without a restart. Then, under
+/// load, the role's password changes in the database and in the file: no request fails, the
+/// old password stops working, and once `CONDUIT_DB_MAX_LIFETIME_SECS` has passed every pooled
+/// connection is one opened with the new password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_password_file_reaches_new_connections_without_a_restart() {
+    let Some(cluster) = PasswordCluster::start() else {
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let superuser = cluster
+        .url("postgres", Some(CLUSTER_ADMIN_PASSWORD))
+        .replace("/conduit?", "/postgres?");
+    let mut admin = AnyConnection::connect(&superuser).await.unwrap();
+    admin.execute("CREATE DATABASE conduit").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let initial = dir.path().join("initial");
+    std::fs::write(&initial, "first-password").unwrap();
+    let owner = config_in(
+        dir.path(),
+        &[(
+            "DATABASE_URL",
+            cluster
+                .url("postgres", Some(CLUSTER_ADMIN_PASSWORD))
+                .as_str(),
+        )],
+    );
+    let owner_db = Db::connect(&owner.database_url, &owner.pool).await.unwrap();
+    let role = server::config::AppRole {
+        name: "conduit_app".into(),
+        initial_password_file: Some(initial),
+    };
+    server::migrate::ensure_app_role(&owner_db, &role)
+        .await
+        .unwrap();
+    owner_db.pool().close().await;
+
+    let password_file = dir.path().join("password");
+    std::fs::write(&password_file, "not-the-password\n").unwrap();
+    let app_url = cluster.url("conduit_app", None);
+    let config = config_in(
+        dir.path(),
+        &[
+            ("DATABASE_URL", app_url.as_str()),
+            (
+                "CONDUIT_DB_PASSWORD_FILE",
+                &password_file.display().to_string(),
+            ),
+            ("CONDUIT_MIGRATE_ON_START", "0"),
+            ("CONDUIT_DB_MAX_LIFETIME_SECS", "1"),
+            ("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "2000"),
+            ("CONDUIT_DB_MAX_CONNECTIONS", "4"),
+        ],
+    );
+    let (db, router) = lazy_app(&config);
+
+    // A wrong password: the server runs, readiness fails, requests get the 503 envelope.
+    assert_eq!(
+        send(&router, get("/readyz")).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    send(&router, get("/api/tags")).await.assert_envelope(
+        503,
+        "service",
+        "is temporarily unavailable",
+    );
+
+    // The file is fixed: the same process heals.
+    std::fs::write(&password_file, "first-password\n").unwrap();
+    let fixed = Instant::now();
+    while send(&router, get("/readyz")).await.status != StatusCode::OK {
+        assert!(
+            fixed.elapsed() < Duration::from_secs(5),
+            "not ready 5 s after the fix"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "ready {:?} after the password file was fixed",
+        fixed.elapsed()
+    );
+    assert_eq!(
+        send(&router, post_json("/api/users", &registration("rotation")))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+
+    // Rotation under load.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|client| {
+            let (router, stop) = (router.clone(), stop.clone());
+            tokio::spawn(async move {
+                let (mut ok, mut failed) = (0u32, Vec::new());
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let uri = [
+                        "/api/tags",
+                        "/api/articles",
+                        "/api/profiles/rotation",
+                        "/readyz",
+                    ][(ok as usize + client) % 4];
+                    let resp = send(&router, get(uri)).await;
+                    if resp.status == StatusCode::OK {
+                        ok += 1;
+                    } else {
+                        failed.push(format!("{uri}: {resp:?}"));
+                    }
+                }
+                (ok, failed)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The database first, the file a moment later, as a rotation does: connections opened in
+    // between are refused once and retried with the file re-read.
+    admin
+        // Characters a URL would need escaped: the password goes into the connect options intact.
+        .execute("ALTER ROLE conduit_app PASSWORD 'sec/ond@pass:w%rd #2'")
+        .await
+        .unwrap();
+    let rotated_at: String = sqlx::query_scalar("SELECT clock_timestamp()::text")
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Replaced at once, as the kubelet swaps a mounted secret.
+    let staged = dir.path().join("password.new");
+    std::fs::write(&staged, "sec/ond@pass:w%rd #2\n").unwrap();
+    std::fs::rename(&staged, &password_file).unwrap();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // Still under load, three lifetimes after the rotation: every connection open now was opened
+    // after it, so with the new password.
+    let (pooled, older): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE backend_start < $1::timestamptz) \
+         FROM pg_stat_activity WHERE usename = 'conduit_app'",
+    )
+    .bind(&rotated_at)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut ok, mut failed) = (0, Vec::new());
+    for client in clients {
+        let (o, f) = client.await.unwrap();
+        ok += o;
+        failed.extend(f);
+    }
+    eprintln!(
+        "rotation under load: {ok} requests answered 200, {} failed; {pooled} app connections at \
+         the end, {older} from before the rotation",
+        failed.len()
+    );
+    assert!(ok > 40, "the load ran ({ok} requests)");
+    assert!(failed.is_empty(), "failed requests: {failed:#?}");
+    assert!(pooled > 0, "the load holds connections");
+    assert_eq!(
+        older, 0,
+        "connections from before the rotation were recycled"
+    );
+    AnyConnection::connect(&cluster.url("conduit_app", Some("first-password")))
+        .await
+        .expect_err("the old password no longer works");
+    assert_eq!(send(&router, get("/readyz")).await.status, StatusCode::OK);
+    db.pool().close().await;
+    admin.close().await.unwrap();
 }

@@ -156,7 +156,7 @@ async fn count_where(db: &Db, where_sql: &str, args: &[&str]) -> Result<i64> {
     for arg in args {
         count = count.bind(*arg);
     }
-    Ok(count.fetch_one(db.pool()).await?)
+    Ok(count.fetch_one(&mut *db.acquire().await?).await?)
 }
 
 /// The count `sql` reads for the tag or username `name`. An unknown name must count 0 (a kept
@@ -164,7 +164,7 @@ async fn count_where(db: &Db, where_sql: &str, args: &[&str]) -> Result<i64> {
 async fn count_for(db: &Db, sql: &'static str, name: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(sql)
         .bind(name)
-        .fetch_one(db.pool())
+        .fetch_one(&mut *db.acquire().await?)
         .await?)
 }
 
@@ -196,7 +196,7 @@ async fn page_where(
     for arg in args {
         rows = rows.bind(*arg);
     }
-    let rows = rows.fetch_all(db.pool()).await?;
+    let rows = rows.fetch_all(&mut *db.acquire().await?).await?;
     Ok(ArticleList {
         articles: assemble(rows)?,
         articles_count,
@@ -224,7 +224,9 @@ pub async fn list(
             // PostgreSQL sums BIGINTs as NUMERIC; the cast brings the total back to BIGINT.
             let sql =
                 "SELECT CAST(COALESCE(SUM(article_count), 0) AS BIGINT) FROM article_total_slots";
-            let total = sqlx::query_scalar(sql).fetch_one(db.pool()).await?;
+            let total = sqlx::query_scalar(sql)
+                .fetch_one(&mut *db.acquire().await?)
+                .await?;
             (ARTICLES, "1 = 1".to_string(), vec![], total)
         }
         (Some(tag), None, None) => {
@@ -294,7 +296,7 @@ pub async fn feed(db: &Db, viewer: UserId, page: Page) -> Result<ArticleList> {
          FROM follows fo JOIN users u ON u.id = fo.followee_id WHERE fo.follower_id = $1",
     )
     .bind(viewer.0)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.acquire().await?)
     .await?;
     page_where(
         db,
@@ -344,7 +346,7 @@ pub async fn get(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Article>
     let row = sqlx::query_as::<_, ArticleRow>(AssertSqlSafe(sql))
         .bind(viewer_id(viewer))
         .bind(slug)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *db.acquire().await?)
         .await?
         .ok_or(Error::NotFound("article"))?;
     Ok(assemble(vec![row])?.remove(0))
@@ -404,7 +406,8 @@ pub async fn create(db: &Db, writes: &WriteLimit, author: UserId, draft: Draft) 
     // The plain slug first; on a clash, suffixed ones. The unique index decides races.
     let mut slug = base.clone();
     for _attempt in 0..5 {
-        let mut tx = db.pool().begin().await?;
+        let mut conn = db.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO articles (slug, title, description, body, author_id, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -492,7 +495,7 @@ async fn link_tags(
 async fn owner(db: &Db, slug: &str) -> Result<(i64, i64)> {
     sqlx::query_as("SELECT id, author_id FROM articles WHERE slug = $1")
         .bind(slug)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *db.acquire().await?)
         .await?
         .ok_or(Error::NotFound("article"))
 }
@@ -539,7 +542,8 @@ pub async fn update(db: &Db, user: UserId, slug: &str, edit: Edit) -> Result<Art
         current.slug.clone()
     };
     for _attempt in 0..5 {
-        let mut tx = db.pool().begin().await?;
+        let mut conn = db.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let updated = sqlx::query(
             "UPDATE articles SET slug = $1, title = $2, description = $3, body = $4, updated_at = $5
              WHERE id = $6",
@@ -580,7 +584,7 @@ pub async fn delete(db: &Db, user: UserId, slug: &str) -> Result<()> {
     // Tags links, favorites and comments go with it (ON DELETE CASCADE).
     sqlx::query("DELETE FROM articles WHERE id = $1")
         .bind(id)
-        .execute(db.pool())
+        .execute(&mut *db.acquire().await?)
         .await?;
     Ok(())
 }
@@ -595,7 +599,7 @@ pub async fn favorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
     )
     .bind(user.0)
     .bind(slug)
-    .execute(db.pool())
+    .execute(&mut *db.acquire().await?)
     .await?;
     get(db, Some(user), slug).await
 }
@@ -607,7 +611,7 @@ pub async fn unfavorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
     )
     .bind(user.0)
     .bind(slug)
-    .execute(db.pool())
+    .execute(&mut *db.acquire().await?)
     .await?;
     get(db, Some(user), slug).await
 }

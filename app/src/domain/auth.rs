@@ -238,7 +238,7 @@ impl Tokens {
         let current: Option<(i64, Option<String>)> =
             sqlx::query_as("SELECT token_generation, kept_token_id FROM users WHERE id = $1")
                 .bind(user.0)
-                .fetch_optional(db.pool())
+                .fetch_optional(&mut *db.acquire().await?)
                 .await?;
         let Some((generation, kept)) = current else {
             return Err(invalid_token());
@@ -311,7 +311,7 @@ pub async fn open_session(db: &Db, user: UserId) -> Result<String> {
     .bind(user.0)
     .bind(now)
     .bind(now + SESSION_TTL.as_millis() as i64)
-    .execute(db.pool())
+    .execute(&mut *db.acquire().await?)
     .await?;
     Ok(token)
 }
@@ -329,7 +329,7 @@ pub async fn session_user(db: &Db, token: &str, policy: SessionPolicy) -> Result
     .bind(&hash)
     .bind(now)
     .bind(policy.idle_cutoff(now))
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.acquire().await?)
     .await?;
     let Some((user, last_seen)) = row else {
         return Ok(None);
@@ -338,7 +338,7 @@ pub async fn session_user(db: &Db, token: &str, policy: SessionPolicy) -> Result
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
             .bind(&hash)
             .bind(now)
-            .execute(db.pool())
+            .execute(&mut *db.acquire().await?)
             .await?;
     }
     Ok(Some(UserId(user)))
@@ -353,7 +353,7 @@ pub async fn close_session(db: &Db, token: &str, policy: SessionPolicy) -> Resul
     .bind(session_hash(token))
     .bind(now)
     .bind(policy.idle_cutoff(now))
-    .execute(db.pool())
+    .execute(&mut *db.acquire().await?)
     .await?;
     Ok(())
 }

@@ -74,7 +74,7 @@ pub async fn page_of(
     )))
     .bind(viewer_id(viewer))
     .bind(article)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.acquire().await?)
     .await?;
     let older = rows.len() as i64 > page.limit;
     let comments = rows
@@ -107,13 +107,13 @@ pub async fn add(
     .bind(author.0)
     .bind(body.unwrap_or_default())
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.acquire().await?)
     .await?;
     let row =
         sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $2")))
             .bind(author.0)
             .bind(id)
-            .fetch_one(db.pool())
+            .fetch_one(&mut *db.acquire().await?)
             .await?;
     Ok(row.into())
 }
@@ -125,7 +125,7 @@ pub async fn delete(db: &Db, user: UserId, slug: &str, id: i64) -> Result<()> {
         sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1 AND article_id = $2")
             .bind(id)
             .bind(article)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.acquire().await?)
             .await?
             .ok_or(Error::NotFound("comment"))?;
     if author != user.0 {
@@ -133,7 +133,7 @@ pub async fn delete(db: &Db, user: UserId, slug: &str, id: i64) -> Result<()> {
     }
     sqlx::query("DELETE FROM comments WHERE id = $1")
         .bind(id)
-        .execute(db.pool())
+        .execute(&mut *db.acquire().await?)
         .await?;
     Ok(())
 }

@@ -3,11 +3,15 @@
 //! SQL both understand (`$1` placeholders, `RETURNING`, `ON CONFLICT`), and timestamps are stored
 //! as integer milliseconds since the epoch so they sort, index and compare the same on both.
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use sqlx::any::AnyPoolOptions;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, ConnectOptions, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -36,6 +40,11 @@ pub struct PoolSettings {
     pub max_connections: u32,
     /// How long a request waits for a connection before it gets a 503.
     pub acquire_timeout: Duration,
+    /// Connections older than this are closed and replaced, so none outlives a credential
+    /// rotation by more than this.
+    pub max_lifetime: Duration,
+    /// Where the PostgreSQL password (and user) come from, when not from the URL.
+    pub credentials: Option<CredentialFiles>,
 }
 
 impl Default for PoolSettings {
@@ -43,8 +52,138 @@ impl Default for PoolSettings {
         PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
+            max_lifetime: Duration::from_secs(30 * 60),
+            credentials: None,
         }
     }
+}
+
+/// Mounted secret files holding the database password and, optionally, the user name (which
+/// alternates between two roles under "alternating users" rotation). They are re-read while the
+/// server runs, so a rotated secret reaches new connections without a restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialFiles {
+    pub password: PathBuf,
+    pub user: Option<PathBuf>,
+}
+
+/// How often the credential files are looked at again while connections are being acquired.
+const CREDENTIALS_RECHECK: Duration = Duration::from_secs(1);
+
+/// The credentials new connections use, kept in step with their files.
+struct Credentials {
+    files: CredentialFiles,
+    /// `DATABASE_URL`; the user and password from the files go into a copy of it.
+    url: url::Url,
+    /// The user and password the pool's connect options hold now.
+    current: std::sync::Mutex<(String, String)>,
+    started: Instant,
+    /// Milliseconds after `started` of the last look at the files.
+    checked_ms: AtomicU64,
+}
+
+/// Names the files only: a `Db` in a log line must not print the password.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// The credentials from the files, and connect options with them.
+    fn new(
+        url: &str,
+        files: CredentialFiles,
+    ) -> Result<(Credentials, AnyConnectOptions), sqlx::Error> {
+        let url = url::Url::parse(url)
+            .map_err(|e| sqlx::Error::Configuration(format!("DATABASE_URL: {e}").into()))?;
+        let creds = Credentials {
+            files,
+            url,
+            current: Default::default(),
+            started: Instant::now(),
+            checked_ms: AtomicU64::new(0),
+        };
+        let read = creds
+            .read()
+            .map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        let options = creds.options(&read)?;
+        *creds.current.lock().unwrap_or_else(|e| e.into_inner()) = read;
+        Ok((creds, options))
+    }
+
+    /// The user (from its file, else the URL's) and the password, without the line ending a
+    /// secret file may carry.
+    fn read(&self) -> Result<(String, String), String> {
+        let read = |path: &PathBuf| -> Result<String, String> {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let value = text.trim_end_matches(['\r', '\n']);
+            if value.is_empty() {
+                return Err(format!("{} is empty", path.display()));
+            }
+            Ok(value.to_string())
+        };
+        let password = read(&self.files.password)?;
+        let user = match &self.files.user {
+            Some(path) => read(path)?,
+            None => self.url.username().to_string(),
+        };
+        Ok((user, password))
+    }
+
+    /// Connect options for DATABASE_URL with these credentials.
+    fn options(
+        &self,
+        (user, password): &(String, String),
+    ) -> Result<AnyConnectOptions, sqlx::Error> {
+        let mut url = self.url.clone();
+        let bad_url = |_| sqlx::Error::Configuration("DATABASE_URL cannot carry a user".into());
+        url.set_username(user).map_err(bad_url)?;
+        url.set_password(Some(password)).map_err(bad_url)?;
+        AnyConnectOptions::from_url(&url)
+    }
+
+    /// Re-reads the files when the last look is older than [`CREDENTIALS_RECHECK`] (or `now` is
+    /// asked for), and hands changed credentials to the pool for its next connections. The
+    /// files are small and on a memory-backed secret volume: a blocking read at most once a
+    /// second costs less than handing it to a thread.
+    fn refresh(&self, pool: &AnyPool, now: bool) {
+        let elapsed = self.started.elapsed().as_millis() as u64;
+        let checked = self.checked_ms.load(Ordering::Relaxed);
+        if !now && elapsed.saturating_sub(checked) < CREDENTIALS_RECHECK.as_millis() as u64 {
+            return;
+        }
+        self.checked_ms.store(elapsed, Ordering::Relaxed);
+        let read = match self.read() {
+            Ok(read) => read,
+            Err(err) => {
+                // Mid-update or removed: keep the credentials that worked so far.
+                tracing::warn!(error = %err, "database credentials unreadable; keeping the current ones");
+                return;
+            }
+        };
+        // Compared, built and handed over under the lock, so the pool ends with the newest.
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if *current == read {
+            return;
+        }
+        match self.options(&read) {
+            Ok(options) => {
+                pool.set_connect_options(options);
+                *current = read;
+                tracing::info!("database credentials changed; new connections use them");
+            }
+            Err(err) => tracing::warn!(error = %err, "database credentials not applied"),
+        }
+    }
+}
+
+/// SQLSTATE class 28, "invalid authorization specification": a wrong password or user.
+pub(crate) fn is_auth_failure(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("28")))
 }
 
 /// A handle on the database, cheap to clone.
@@ -52,20 +191,40 @@ impl Default for PoolSettings {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    credentials: Option<Arc<Credentials>>,
+    acquire_timeout: Duration,
 }
 
 impl Db {
     /// Connects and applies the pending migrations of the URL's backend.
     pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Db, sqlx::Error> {
+        let db = Db::open(url, settings)?;
+        // Fail fast on a wrong URL or credentials, as the first statement would.
+        drop(db.acquire().await?);
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// A handle that connects on first use and applies no migrations: the server's start when
+    /// a separate step (`conduit migrate`) owns the schema. Readiness reports the database.
+    pub fn open(url: &str, settings: &PoolSettings) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| {
             sqlx::Error::Configuration(
                 format!("unsupported database URL scheme in {:?}", redact(url)).into(),
             )
         })?;
+        let (credentials, options) = match settings.credentials.clone() {
+            Some(files) => {
+                let (credentials, options) = Credentials::new(url, files)?;
+                (Some(Arc::new(credentials)), options)
+            }
+            None => (None, url.parse()?),
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
+            .max_lifetime(settings.max_lifetime)
             // No ping before each use: on PostgreSQL it was a round trip per statement (and on
             // SQLite a trip to the connection's worker thread), a fifth of a one-article
             // request's server time. A connection that broke while idle fails its next
@@ -81,22 +240,56 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect(url)
-            .await?;
-        let db = Db { pool, backend };
-        db.migrate().await?;
-        Ok(db)
+            .connect_lazy_with(options);
+        Ok(Db {
+            pool,
+            backend,
+            credentials,
+            acquire_timeout: settings.acquire_timeout,
+        })
     }
 
-    async fn migrate(&self) -> Result<(), sqlx::Error> {
+    /// Applies the pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
+        let mut conn = self.acquire().await?;
         migrator
-            .run(&self.pool)
+            .run(&mut *conn)
             .await
             .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+    }
+
+    /// A pooled connection, the way every query gets one. With credential files, a refused
+    /// login re-reads them and tries again for up to the acquire timeout: the database and the
+    /// mounted secret change at slightly different moments during a rotation.
+    pub async fn acquire(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        let Some(credentials) = &self.credentials else {
+            return self.pool.acquire().await;
+        };
+        credentials.refresh(&self.pool, false);
+        // The first refusal starts the clock: the wait for a free slot before it (bounded by
+        // the pool's own timeout) must not eat the time the rotation needs to land.
+        let mut deadline = None;
+        let mut pause = Duration::from_millis(20);
+        loop {
+            match self.pool.acquire().await {
+                Err(err)
+                    if is_auth_failure(&err)
+                        && Instant::now() + pause
+                            < *deadline
+                                .get_or_insert_with(|| Instant::now() + self.acquire_timeout) =>
+                {
+                    tracing::debug!(error = %err, "database refused the credentials; re-reading them");
+                    tokio::time::sleep(pause).await;
+                    credentials.refresh(&self.pool, true);
+                    pause = (pause * 2).min(Duration::from_millis(320));
+                }
+                result => return result,
+            }
+        }
     }
 
     /// True when the database answers and every migration of this build is applied.
@@ -105,13 +298,18 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS.iter().count(),
             Backend::Postgres => POSTGRES_MIGRATIONS.iter().count(),
         } as i64;
+        let Ok(mut conn) = self.acquire().await else {
+            return false;
+        };
         let applied: Result<i64, _> =
             sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *conn)
                 .await;
         matches!(applied, Ok(n) if n >= expected)
     }
 
+    /// The pool itself, for its statistics and for tests; queries take their connection from
+    /// [`Db::acquire`], which keeps rotated credentials working.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -182,6 +380,30 @@ mod tests {
     fn timestamps_keep_milliseconds() {
         assert_eq!(iso_millis(1_767_323_045_678), "2026-01-02T03:04:05.678Z");
         assert_eq!(iso_millis(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn credentials_come_from_their_files_and_stay_out_of_debug_output() {
+        let dir = std::env::temp_dir().join(format!("conduit-credentials-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (password, user) = (dir.join("password"), dir.join("username"));
+        std::fs::write(&password, "s3cret-value\r\n").unwrap();
+        std::fs::write(&user, "conduit_app_clone\n").unwrap();
+        let files = CredentialFiles {
+            password: password.clone(),
+            user: Some(user),
+        };
+        let (credentials, options) =
+            Credentials::new("postgres://conduit_app@db:5432/conduit", files).unwrap();
+        assert_eq!(options.database_url.username(), "conduit_app_clone");
+        assert_eq!(options.database_url.password(), Some("s3cret-value"));
+        assert!(!format!("{credentials:?}").contains("s3cret"));
+        std::fs::write(&password, "\n").unwrap();
+        assert!(
+            credentials.read().is_err(),
+            "an empty password file is refused"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

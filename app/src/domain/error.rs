@@ -98,6 +98,12 @@ impl From<sqlx::Error> for Error {
                 tracing::warn!(error = %err, "database unavailable");
                 Error::Unavailable
             }
+            // SQLSTATE class 28: the database refuses the credentials (say, a rotation whose
+            // secret has not arrived); the service is down, the request was fine.
+            ref refused if super::db::is_auth_failure(refused) => {
+                tracing::error!(error = %err, "database refused the credentials");
+                Error::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "database error");
                 Error::Internal(other.to_string())

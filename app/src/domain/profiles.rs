@@ -34,7 +34,7 @@ pub async fn get(db: &Db, viewer: Option<UserId>, username: &str) -> Result<Prof
     )
     .bind(username)
     .bind(viewer_id(viewer))
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.acquire().await?)
     .await?
     .map(Profile::from)
     .ok_or(Error::NotFound("profile"))
@@ -43,7 +43,7 @@ pub async fn get(db: &Db, viewer: Option<UserId>, username: &str) -> Result<Prof
 async fn id_of(db: &Db, username: &str) -> Result<i64> {
     sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
         .bind(username)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *db.acquire().await?)
         .await?
         .ok_or(Error::NotFound("profile"))
 }
@@ -56,7 +56,7 @@ pub async fn follow(db: &Db, follower: UserId, username: &str) -> Result<Profile
     )
     .bind(follower.0)
     .bind(followee)
-    .execute(db.pool())
+    .execute(&mut *db.acquire().await?)
     .await?;
     get(db, Some(follower), username).await
 }
@@ -67,7 +67,7 @@ pub async fn unfollow(db: &Db, follower: UserId, username: &str) -> Result<Profi
     sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
         .bind(follower.0)
         .bind(followee)
-        .execute(db.pool())
+        .execute(&mut *db.acquire().await?)
         .await?;
     get(db, Some(follower), username).await
 }

@@ -98,7 +98,7 @@ async fn list(db: &Db, limit: i64) -> Result<Vec<String>> {
          ORDER BY article_count DESC, name LIMIT $1",
     )
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.acquire().await?)
     .await?)
 }
 

@@ -73,7 +73,7 @@ pub async fn register(db: &Db, form: Registration) -> Result<Account> {
     .bind(email)
     .bind(hash)
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.acquire().await?)
     .await;
     match inserted {
         Ok(account) => Ok(account),
@@ -85,15 +85,18 @@ pub async fn register(db: &Db, form: Registration) -> Result<Account> {
 /// The 409 for a taken username or email, naming each field that is taken.
 async fn taken(db: &Db, username: &str, email: &str, except: Option<UserId>) -> Error {
     let except = except.map_or(0, |u| u.0);
-    let row: Result<(i64, i64), _> = sqlx::query_as(
-        "SELECT
-           (SELECT COUNT(*) FROM users WHERE username = $1 AND id <> $3),
-           (SELECT COUNT(*) FROM users WHERE lower(email) = lower($2) AND id <> $3)",
-    )
-    .bind(username)
-    .bind(email)
-    .bind(except)
-    .fetch_one(db.pool())
+    let row: Result<(i64, i64), sqlx::Error> = async {
+        sqlx::query_as(
+            "SELECT
+               (SELECT COUNT(*) FROM users WHERE username = $1 AND id <> $3),
+               (SELECT COUNT(*) FROM users WHERE lower(email) = lower($2) AND id <> $3)",
+        )
+        .bind(username)
+        .bind(email)
+        .bind(except)
+        .fetch_one(&mut *db.acquire().await?)
+        .await
+    }
     .await;
     let (username_taken, email_taken) = match row {
         Ok(counts) => counts,
@@ -125,7 +128,7 @@ pub async fn login(db: &Db, email: Option<&str>, password: Option<&str>) -> Resu
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
             .bind(email.unwrap_or_default())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.acquire().await?)
             .await?;
     let invalid = Error::Unauthorized("credentials", "invalid");
     let Some((id, hash)) = row else {
@@ -144,7 +147,7 @@ pub async fn get(db: &Db, user: UserId) -> Result<Account> {
         "SELECT id, username, email, bio, image, token_generation FROM users WHERE id = $1",
     )
     .bind(user.0)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.acquire().await?)
     .await?
     .ok_or(Error::Unauthorized("token", "is invalid"))
 }
@@ -218,7 +221,8 @@ pub async fn update(
     .bind(user.0);
     let updated = if password_changed {
         // The new password and the end of the other credentials commit together.
-        let mut tx = db.pool().begin().await?;
+        let mut conn = db.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         end_credentials_for_password_change(&mut tx, user, by).await?;
         let updated = query.fetch_one(&mut *tx).await;
         if updated.is_ok() {
@@ -226,7 +230,7 @@ pub async fn update(
         }
         updated
     } else {
-        query.fetch_one(db.pool()).await
+        query.fetch_one(&mut *db.acquire().await?).await
     };
     match updated {
         Ok(account) => Ok(account),
@@ -244,7 +248,7 @@ const CURRENT_PASSWORD: &str = "current password";
 async fn check_current_password(db: &Db, user: UserId, proof: String) -> Result<()> {
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(user.0)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *db.acquire().await?)
         .await?
         .ok_or(Error::Unauthorized("token", "is invalid"))?;
     if verify_password(proof, hash).await? {
