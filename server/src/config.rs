@@ -1086,6 +1086,9 @@ mod tests {
             ))),
             "CONDUIT_PUBLIC_URL"
         );
+    }
+
+    #[test]
     fn database_access_defaults_keep_todays_behaviour() {
         let config = Config::from_source(&[
             ("DATABASE_URL", "sqlite::memory:"),
