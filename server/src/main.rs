@@ -99,7 +99,7 @@ async fn run() -> ExitCode {
         }
         Some("migrate") => {
             let result = server::migrate::command(&db, config.app_role.as_ref()).await;
-            db.pool().close().await;
+            db.close().await;
             return match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
@@ -158,7 +158,7 @@ async fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     };
-    db.pool().close().await;
+    db.close().await;
     tracing::info!("stopped");
     code
 }

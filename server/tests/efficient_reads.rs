@@ -7,6 +7,9 @@
 //! subscriber (SQLite runs its statements on a worker thread). This file is its own test binary
 //! with a single test, so no other test's statements are counted.
 
+// Tests look into the database directly, past the credential handling of `Db::acquire`.
+#![allow(clippy::disallowed_methods)]
+
 #[path = "api/harness.rs"]
 mod harness;
 

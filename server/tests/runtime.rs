@@ -9,6 +9,9 @@
 //! own with password authentication (`initdb` from `/usr/lib/postgresql/*/bin`, or
 //! `CONDUIT_TEST_PG_BINDIR`) and skips with a warning where there is none.
 
+// Tests look into the database directly, past the credential handling of `Db::acquire`.
+#![allow(clippy::disallowed_methods)]
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -308,14 +308,19 @@ impl Db {
         matches!(applied, Ok(n) if n >= expected)
     }
 
-    /// The pool itself, for its statistics and for tests; queries take their connection from
-    /// [`Db::acquire`], which keeps rotated credentials working.
+    /// The pool itself, for tests; queries take their connection from [`Db::acquire`], which
+    /// keeps rotated credentials working (clippy.toml disallows this method outside tests).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Closes every pooled connection, waiting for those in use to come back.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// Connections open and idle, for metrics.
