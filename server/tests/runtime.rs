@@ -2518,14 +2518,24 @@ async fn a_rotated_password_file_reaches_new_connections_without_a_restart() {
     tokio::time::sleep(Duration::from_millis(3500)).await;
     // Still under load, three lifetimes after the rotation: every connection open now was opened
     // after it, so with the new password.
-    let (pooled, older): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE backend_start < $1::timestamptz) \
-         FROM pg_stat_activity WHERE usename = 'conduit_app'",
-    )
-    .bind(&rotated_at)
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
+    // On a busy machine the pool can be empty at one instant (every connection just aged out):
+    // look again until the load holds some, so "none from before the rotation" means something.
+    let mut counted = (0, 0);
+    for _ in 0..30 {
+        counted = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE backend_start < $1::timestamptz) \
+             FROM pg_stat_activity WHERE usename = 'conduit_app'",
+        )
+        .bind(&rotated_at)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if counted.0 > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (pooled, older): (i64, i64) = counted;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (mut ok, mut failed) = (0, Vec::new());
     for client in clients {
