@@ -1,7 +1,7 @@
 //! Starts Conduit: reads the configuration, connects and migrates the database, serves HTTP, and
 //! shuts down gracefully on SIGTERM or Ctrl-C (see `server::shutdown`): exit status 0 when every
 //! in-flight request finished, 1 when the shutdown deadline cut some off, 2 for a bad configuration.
-//! `conduit seed` fills an empty database with benchmark data instead (see `server::seed`).
+//! `conduit seed` fills an empty database with benchmark or demo data instead (see `server::seed`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -79,7 +79,7 @@ async fn run() -> ExitCode {
             };
         }
         Some(other) => {
-            eprintln!("conduit: unknown command {other:?}; run without arguments to serve, or `conduit seed [--size small|large] [--seed N]`");
+            eprintln!("conduit: unknown command {other:?}; run without arguments to serve, or `conduit seed [--size small|large] [--seed N]` or `conduit seed --demo`");
             return ExitCode::from(2);
         }
     }
