@@ -60,6 +60,8 @@ def one_run(binary, many_clients):
         "CONDUIT_DATA_DIR": data_dir,
         "CONDUIT_LISTEN_ADDR": f"127.0.0.1:{bench.PORT}",
         "RUST_LOG": "warn",
+        # Production's sign-in limit (development has none): the one-client run checks it too.
+        "CONDUIT_AUTH_RATE_PER_MINUTE": "60",
     }
     if many_clients:
         env["CONDUIT_PROXY_HOPS"] = "1"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the official RealWorld Hurl suite (specs/api/hurl/*.hurl of a snapshot of the spec
 # repository, kept OUTSIDE this repository) against a freshly started Conduit server, on SQLite
-# and on PostgreSQL, twice each against the same database (the second run proves the suite passes
-# on a non-empty database).
+# and on PostgreSQL, HURL_RUNS times each back to back against the same database (the later runs
+# prove the suite passes on a non-empty database and within the development defaults' limits).
 #
 #   scripts/hurl-official.sh /path/to/realworld [sqlite|postgres|both]
 #
@@ -11,7 +11,7 @@
 # server at CONDUIT_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test), where a
 # fresh database is created for the run and dropped afterwards.
 # Environment: CONDUIT_BIN (default: cargo build -p server, then target/debug/conduit),
-# HURL_RUNS (default 2).
+# HURL_RUNS (default 3: the suite must pass back to back on the development defaults).
 set -euo pipefail
 
 usage() { echo "usage: $0 /path/to/realworld-snapshot [sqlite|postgres|both]" >&2; exit 2; }
@@ -23,7 +23,7 @@ HURL_DIR="$SPEC/specs/api/hurl"
 case "$WHICH" in sqlite|postgres|both) ;; *) usage ;; esac
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-RUNS="${HURL_RUNS:-2}"
+RUNS="${HURL_RUNS:-3}"
 ADMIN_URL="${CONDUIT_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 command -v hurl >/dev/null || { echo "hurl is not installed (cargo install hurl --version 8.0.1 --locked)" >&2; exit 2; }

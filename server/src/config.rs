@@ -17,6 +17,44 @@ pub enum Mode {
     Production,
 }
 
+/// The defaults that differ between the modes, all here (the README's "Development and
+/// production" list says the same). Development serves one person, their frontends under
+/// development and test suites, which sign up, sign in and write far faster than anyone (the
+/// official Hurl suite signs up dozens of users from one address per run, and is run again and
+/// again): the per-client and per-user rate limits are off there unless set. Production keeps
+/// them. The hashing limits are the same in both: they bound memory, and a client that waits
+/// for each answer never queues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ModeDefaults {
+    log_format: LogFormat,
+    /// `CONDUIT_AUTH_RATE_PER_MINUTE`; 0 is off.
+    auth_rate_per_minute: u32,
+    /// `CONDUIT_WRITE_RATE_PER_MINUTE`; 0 is off.
+    write_rate_per_minute: u32,
+}
+
+impl Mode {
+    fn defaults(self) -> ModeDefaults {
+        match self {
+            Mode::Development => ModeDefaults {
+                log_format: LogFormat::Pretty,
+                auth_rate_per_minute: 0,
+                write_rate_per_minute: 0,
+            },
+            Mode::Production => ModeDefaults {
+                log_format: LogFormat::Json,
+                auth_rate_per_minute: 60,
+                write_rate_per_minute: 30,
+            },
+        }
+    }
+}
+
+/// Attempts allowed at once before a rate applies, when it is on (in either mode).
+const AUTH_RATE_BURST: u32 = 20;
+/// The RealWorld browser suite makes its 15 articles for one user at once.
+const WRITE_RATE_BURST: u32 = 30;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
     Pretty,
@@ -168,6 +206,7 @@ impl Config {
             }
         };
         let production = mode == Mode::Production;
+        let defaults = mode.defaults();
 
         let default_addr = src
             .get("LEPTOS_SITE_ADDR")
@@ -227,8 +266,8 @@ impl Config {
         };
 
         let log_format = match src.get("CONDUIT_LOG_FORMAT").as_deref().map(str::trim) {
-            None if production => LogFormat::Json,
-            None | Some("pretty") => LogFormat::Pretty,
+            None => defaults.log_format,
+            Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
             Some(other) => {
                 return Err(error(
@@ -303,11 +342,15 @@ impl Config {
             let per_minute: u32 = parse(
                 src,
                 "CONDUIT_WRITE_RATE_PER_MINUTE",
-                30,
+                defaults.write_rate_per_minute,
                 "a number of writes per minute",
             )?;
-            // The RealWorld browser suite makes its 15 articles for one user at once.
-            let burst: u32 = parse(src, "CONDUIT_WRITE_RATE_BURST", 30, "a number of writes")?;
+            let burst: u32 = parse(
+                src,
+                "CONDUIT_WRITE_RATE_BURST",
+                WRITE_RATE_BURST,
+                "a number of writes",
+            )?;
             let burst = NonZeroU32::new(burst)
                 .ok_or_else(|| error("CONDUIT_WRITE_RATE_BURST", "must be at least 1"))?;
             NonZeroU32::new(per_minute).map(|per_minute| WriteRate { per_minute, burst })
@@ -315,10 +358,15 @@ impl Config {
         let per_minute: u32 = parse(
             src,
             "CONDUIT_AUTH_RATE_PER_MINUTE",
-            60,
+            defaults.auth_rate_per_minute,
             "a number of requests per minute",
         )?;
-        let burst: u32 = parse(src, "CONDUIT_AUTH_RATE_BURST", 20, "a number of requests")?;
+        let burst: u32 = parse(
+            src,
+            "CONDUIT_AUTH_RATE_BURST",
+            AUTH_RATE_BURST,
+            "a number of requests",
+        )?;
         if burst == 0 {
             return Err(error("CONDUIT_AUTH_RATE_BURST", "must be at least 1"));
         }
@@ -352,18 +400,18 @@ impl Config {
         }
 
         // Password hashing.
-        let defaults = HashLimits::default();
+        let hash_defaults = HashLimits::default();
         let hash_limits = HashLimits {
             concurrency: parse(
                 src,
                 "CONDUIT_HASH_CONCURRENCY",
-                defaults.concurrency.min(MAX_HASH_CONCURRENCY),
+                hash_defaults.concurrency.min(MAX_HASH_CONCURRENCY),
                 "a number of hashes",
             )?,
             queue: parse(
                 src,
                 "CONDUIT_HASH_QUEUE",
-                defaults.queue,
+                hash_defaults.queue,
                 "a number of requests",
             )?,
         };
@@ -757,7 +805,7 @@ mod tests {
                 burst: NonZeroU32::new(burst).unwrap(),
             })
         };
-        assert_eq!(Config::from_source(&base).unwrap().write_rate, rate(30, 30));
+        assert_eq!(Config::from_source(&base).unwrap().write_rate, None);
         let with = |per_minute: &str, burst: &str| {
             Config::from_source(&[
                 base[0],
@@ -770,6 +818,64 @@ mod tests {
         assert_eq!(with("0", "2").unwrap().write_rate, None);
         assert_eq!(var_of(with("lots", "2")), "CONDUIT_WRITE_RATE_PER_MINUTE");
         assert_eq!(var_of(with("6", "0")), "CONDUIT_WRITE_RATE_BURST");
+    }
+
+    #[test]
+    fn rate_limits_are_off_in_development_and_on_in_production_by_default() {
+        use app::domain::WriteRate;
+        use std::num::NonZeroU32;
+        let production_rates = (
+            Some(AuthRate {
+                per_minute: 60,
+                burst: 20,
+            }),
+            Some(WriteRate {
+                per_minute: NonZeroU32::new(30).unwrap(),
+                burst: NonZeroU32::new(30).unwrap(),
+            }),
+        );
+        let in_mode = |mode: &'static str, extra: (&'static str, &'static str)| {
+            Config::from_source(&[
+                ("CONDUIT_ENV", mode),
+                ("DATABASE_URL", "postgres://u@h/db?sslmode=verify-full"),
+                ("CONDUIT_JWT_SECRET", SECRET),
+                extra,
+            ])
+            .unwrap()
+        };
+        let none = ("UNUSED", "");
+
+        let development = in_mode("development", none);
+        assert_eq!(
+            (development.auth_rate, development.write_rate),
+            (None, None)
+        );
+        assert_eq!(development.log_format, LogFormat::Pretty);
+        let production = in_mode("production", none);
+        assert_eq!(
+            (production.auth_rate, production.write_rate),
+            production_rates
+        );
+        assert_eq!(production.log_format, LogFormat::Json);
+        // The hashing limits bound memory: the same in both modes.
+        assert_eq!(development.hash_limits, production.hash_limits);
+
+        // Either mode takes an explicit setting; a rate turned on in development gets the burst
+        // production has.
+        let dev_limited = Config::from_source(&[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("CONDUIT_JWT_SECRET", SECRET),
+            ("CONDUIT_AUTH_RATE_PER_MINUTE", "60"),
+            ("CONDUIT_WRITE_RATE_PER_MINUTE", "30"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (dev_limited.auth_rate, dev_limited.write_rate),
+            production_rates
+        );
+        let prod_open = in_mode("production", ("CONDUIT_AUTH_RATE_PER_MINUTE", "0"));
+        assert_eq!(prod_open.auth_rate, None);
+        assert_eq!(prod_open.write_rate, production_rates.1);
     }
 
     #[test]
@@ -885,13 +991,7 @@ mod tests {
             ("CONDUIT_JWT_SECRET", SECRET),
         ])
         .unwrap();
-        assert_eq!(
-            config.auth_rate,
-            Some(AuthRate {
-                per_minute: 60,
-                burst: 20
-            })
-        );
+        assert_eq!(config.auth_rate, None);
         assert_eq!(config.proxy_hops, 0);
         assert_eq!(config.shutdown_delay, Duration::ZERO);
         assert_eq!(config.shutdown_timeout, Duration::from_secs(20));

@@ -1,8 +1,8 @@
 //! Starts Conduit: reads the configuration, connects and migrates the database, serves HTTP, and
 //! shuts down gracefully on SIGTERM or Ctrl-C (see `server::shutdown`): exit status 0 when every
 //! in-flight request finished, 1 when the shutdown deadline cut some off, 2 for a bad configuration.
-//! `conduit seed` fills an empty database with benchmark data instead (see `server::seed`), and
-//! `conduit migrate` applies the migrations and sets up the app's database role (see
+//! `conduit seed` fills an empty database with benchmark or demo data instead (see `server::seed`),
+//! and `conduit migrate` applies the migrations and sets up the app's database role (see
 //! `server::migrate`).
 
 use std::net::SocketAddr;
@@ -62,7 +62,7 @@ async fn run() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
     if !matches!(command, None | Some("seed") | Some("migrate")) {
-        eprintln!("conduit: unknown command {:?}; run without arguments to serve, `conduit migrate` to apply the migrations (and set up CONDUIT_DB_APP_ROLE), or `conduit seed [--size small|large] [--seed N]`", args[0]);
+        eprintln!("conduit: unknown command {:?}; run without arguments to serve, `conduit migrate` to apply the migrations (and set up CONDUIT_DB_APP_ROLE), `conduit seed [--size small|large] [--seed N]` or `conduit seed --demo`", args[0]);
         return ExitCode::from(2);
     }
     // `conduit migrate` always migrates; the server does unless a separate step owns the schema

@@ -6,6 +6,11 @@
 //! Rows are written straight into the tables in large multi-row statements inside one
 //! transaction: going through the domain would hash a password per user and take an hour for
 //! the large set. Every seeded user signs in with [`PASSWORD`].
+//!
+//! `conduit seed --demo` is the small hand-written set instead: the users the official browser
+//! suite's `ssr` mode expects on the API it is pointed at (`johndoe`, with articles), made
+//! through the domain like any user's own. Seeded avatars are the site's own files
+//! (`public/avatars/`), so a seeded page loads nothing from elsewhere.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -74,6 +79,16 @@ pub enum SeedError {
     Database(#[from] sqlx::Error),
     #[error("cannot hash the seed password: {0}")]
     Hash(String),
+    #[error("cannot write the demo data: {0}")]
+    Demo(#[from] app::domain::Error),
+}
+
+/// The avatars in `public/avatars/` (`1.svg` to `6.svg`), which the site serves itself.
+pub const AVATARS: usize = 6;
+
+/// The path of the `n`th seeded avatar, cycling through [`AVATARS`].
+pub fn avatar_path(n: usize) -> String {
+    format!("/avatars/{}.svg", n % AVATARS + 1)
 }
 
 /// Rows per INSERT statement: well under SQLite's and PostgreSQL's bind-parameter limits.
@@ -437,9 +452,7 @@ async fn insert_users(
                 i + 1
             );
             let bio = rng.gen_bool(0.8).then(|| sentence(rng));
-            let image = rng
-                .gen_bool(0.7)
-                .then(|| format!("https://images.example.com/avatars/{}.jpg", i + 1));
+            let image = rng.gen_bool(0.7).then(|| avatar_path(i));
             (username, bio, image)
         })
         .collect();
@@ -662,8 +675,133 @@ async fn insert_comments(
     Ok(total)
 }
 
-/// Runs `conduit seed [--size small|large] [--seed N]` against the configured database.
+/// A user of the demo set: username, bio, avatar number.
+const DEMO_USERS: &[(&str, &str, usize)] = &[
+    (
+        "johndoe",
+        "Writes about building web applications, one small release at a time.",
+        0,
+    ),
+    ("janedoe", "Reads everything, comments on most of it.", 1),
+];
+
+/// An article of the demo set: author, title, description, body, tags.
+const DEMO_ARTICLES: &[(&str, &str, &str, &str, &[&str])] = &[
+    (
+        "janedoe",
+        "Markdown in Conduit",
+        "What an article body can hold",
+        "Bodies are **markdown**: *emphasis*, `code`, lists and links.\n\n\
+         - one item\n- another item\n\n\
+         ```rust\nfn main() {\n    println!(\"Hello, Conduit\");\n}\n```\n",
+        &["markdown", "howto"],
+    ),
+    (
+        "johndoe",
+        "How to build webapps that scale",
+        "Small pieces, measured often",
+        "Start with one server and one database, measure, and split only what the numbers \
+         point at.\n\nCaches come last: most slow pages are one missing index.",
+        &["webdev", "performance"],
+    ),
+    (
+        "johndoe",
+        "Welcome to Conduit",
+        "A place to share your knowledge",
+        "Conduit is a Medium clone: write articles, follow authors, favorite what you like.\n\n\
+         Sign up to write your own, or browse the **Global Feed**.",
+        &["welcome", "realworld"],
+    ),
+];
+
+/// Fills `db`, which must have no users, with the demo set: `johndoe` (3 articles' author
+/// with `janedoe`), a comment, a follow and a favorite. Every demo user signs in with
+/// `<username>@example.com` and [`PASSWORD`].
+pub async fn demo(db: &Db) -> Result<Counts, SeedError> {
+    use app::domain::articles::{self, Draft};
+    use app::domain::users::{self, Registration};
+    use app::domain::{comments, profiles, WriteLimit};
+
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(db.pool())
+        .await?;
+    if existing > 0 {
+        return Err(SeedError::NotEmpty);
+    }
+    let unlimited = WriteLimit::new(None);
+    let mut counts = Counts::default();
+    let mut ids = Vec::new();
+    for &(username, bio, avatar) in DEMO_USERS {
+        let account = users::register(
+            db,
+            Registration {
+                username: Some(username.to_string()),
+                email: Some(format!("{username}@example.com")),
+                password: Some(PASSWORD.to_string()),
+            },
+        )
+        .await?;
+        sqlx::query("UPDATE users SET bio = $1, image = $2 WHERE id = $3")
+            .bind(bio)
+            .bind(avatar_path(avatar))
+            .bind(account.id)
+            .execute(db.pool())
+            .await?;
+        ids.push((username, account.user_id()));
+        counts.users += 1;
+    }
+    let id_of = |name: &str| {
+        ids.iter()
+            .find(|(username, _)| *username == name)
+            .map(|(_, id)| *id)
+            .expect("every demo author is a demo user")
+    };
+    let mut slugs = Vec::new();
+    for &(author, title, description, body, tags) in DEMO_ARTICLES {
+        let draft = Draft {
+            title: Some(title.to_string()),
+            description: Some(description.to_string()),
+            body: Some(body.to_string()),
+            tag_list: Some(tags.iter().map(|tag| tag.to_string()).collect()),
+        };
+        let article = articles::create(db, &unlimited, id_of(author), draft).await?;
+        counts.article_tags += article.tag_list.len();
+        slugs.push(article.slug);
+        counts.articles += 1;
+    }
+    // The newest article, "Welcome to Conduit", opens the global feed: give it some life.
+    let (jane, welcome) = (id_of("janedoe"), slugs.last().expect("demo articles"));
+    comments::add(
+        db,
+        &unlimited,
+        jane,
+        welcome,
+        Some("Glad to be here. Where do I start?"),
+    )
+    .await?;
+    counts.comments += 1;
+    articles::favorite(db, jane, welcome).await?;
+    counts.favorites += 1;
+    profiles::follow(db, jane, "johndoe").await?;
+    counts.follows += 1;
+    Ok(counts)
+}
+
+/// Runs `conduit seed [--size small|large] [--seed N]` or `conduit seed --demo` against the
+/// configured database.
 pub async fn command(db: &Db, args: &[String]) -> Result<(), String> {
+    if args.first().map(String::as_str) == Some("--demo") {
+        if args.len() > 1 {
+            return Err("--demo takes no other option".to_string());
+        }
+        let counts = demo(db).await.map_err(|err| err.to_string())?;
+        println!(
+            "seeded the demo set: {} users (johndoe, janedoe), {} articles, {} comment; every \
+             demo user signs in as <username>@example.com with the password {PASSWORD:?}",
+            counts.users, counts.articles, counts.comments
+        );
+        return Ok(());
+    }
     let mut size = Size::Small;
     let mut seed = 1;
     let mut args = args.iter();
@@ -682,7 +820,7 @@ pub async fn command(db: &Db, args: &[String]) -> Result<(), String> {
             }
             other => {
                 return Err(format!(
-                    "unknown seed option {other:?} (try --size, --seed)"
+                    "unknown seed option {other:?} (try --size, --seed, or --demo alone)"
                 ))
             }
         }

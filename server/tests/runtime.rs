@@ -2562,3 +2562,38 @@ async fn a_rotated_password_file_reaches_new_connections_without_a_restart() {
     db.pool().close().await;
     admin.close().await.unwrap();
 }
+
+/// Seeded avatars are files the site serves itself (cargo-leptos copies `public/` into the site
+/// root): every image the demo and benchmark seeds use, and the default avatar, answers 200.
+#[tokio::test]
+async fn seeded_avatars_are_served_by_the_site_itself() {
+    use server::seed::{avatar_path, AVATARS};
+    let public = concat!(env!("CARGO_MANIFEST_DIR"), "/../public");
+    let app = app_with(&[], |_| {
+        LeptosOptions::builder()
+            .output_name("conduit")
+            .site_root(public)
+            .build()
+    })
+    .await;
+    server::seed::demo(&app.db).await.unwrap();
+    let seeded: Vec<String> = sqlx::query_scalar("SELECT image FROM users")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(seeded.len(), 2, "every demo user has an avatar");
+    let paths = seeded
+        .into_iter()
+        .chain((0..AVATARS).map(avatar_path))
+        .chain(["/default-avatar.svg".to_string()]);
+    for path in paths {
+        let served = send(&app.router, get(&path)).await;
+        assert_eq!(served.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            served.header(header::CONTENT_TYPE),
+            "image/svg+xml",
+            "{path}"
+        );
+        assert!(served.text().contains("<svg"), "{path}");
+    }
+}

@@ -5,8 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::AppError;
-use crate::components::session::avatar;
-use crate::models::{human_date, Article, ArticleList};
+use crate::models::{avatar, human_date, Article, ArticleList};
 
 /// Articles per page in the UI.
 pub const PER_PAGE: i64 = 10;

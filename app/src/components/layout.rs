@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::components::erased::Erase;
-use crate::components::session::{avatar, use_session};
+use crate::components::session::use_session;
+use crate::models::avatar;
 
 #[component]
 fn NavLink<C: IntoView + 'static>(href: String, children: TypedChildren<C>) -> impl IntoView {

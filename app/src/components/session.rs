@@ -53,11 +53,3 @@ pub fn provide_session() {
 pub fn use_session() -> Session {
     expect_context::<Session>()
 }
-
-/// The avatar of a user, or the project's default one.
-pub fn avatar(image: Option<&str>) -> String {
-    image
-        .filter(|i| !i.is_empty())
-        .unwrap_or("/default-avatar.svg")
-        .to_string()
-}

@@ -8,7 +8,7 @@ use super::auth::{
 };
 use super::db::{now_millis, Db};
 use super::error::is_unique_violation;
-use super::validate::{none_if_blank, Checks, MAX_BIO, MAX_PASSWORD, MAX_USERNAME};
+use super::validate::{none_if_blank, Checks, MAX_BIO, MAX_IMAGE_URL, MAX_PASSWORD, MAX_USERNAME};
 use super::{Error, Result, UserId};
 
 /// A user as stored, without the password hash.
@@ -182,7 +182,7 @@ pub async fn update(
     }
     checks
         .optional("bio", changes.bio.as_deref(), MAX_BIO)
-        .image(changes.image.as_deref())
+        .optional("image", changes.image.as_deref(), MAX_IMAGE_URL)
         .finish()?;
 
     let username = username.unwrap_or(&current.username).to_string();

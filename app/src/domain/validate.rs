@@ -1,4 +1,4 @@
-//! Input rules shared by every transport: required fields, lengths, URLs and pagination bounds.
+//! Input rules shared by every transport: required fields, lengths and pagination bounds.
 
 use super::{Error, FieldErrors, Result};
 
@@ -10,6 +10,7 @@ pub const MAX_TITLE: usize = 255;
 pub const MAX_DESCRIPTION: usize = 1_000;
 pub const MAX_BODY: usize = 100_000;
 pub const MAX_BIO: usize = 5_000;
+/// Any string is an image as the spec has it (pages show only web URLs: `models::avatar`).
 pub const MAX_IMAGE_URL: usize = 2_048;
 pub const MAX_TAG: usize = 64;
 pub const MAX_TAGS: usize = 20;
@@ -71,19 +72,6 @@ impl Checks {
         self
     }
 
-    /// An image URL: empty means none; otherwise only http(s), so no `javascript:` or `data:`
-    /// URL can ever reach an `<img src>`.
-    pub fn image(&mut self, value: Option<&str>) -> &mut Self {
-        if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-            self.max_len("image", v, MAX_IMAGE_URL);
-            if !is_web_url(v) {
-                self.0
-                    .push(("image", "must be an http or https URL".into()));
-            }
-        }
-        self
-    }
-
     pub fn push(&mut self, field: &'static str, message: impl Into<String>) -> &mut Self {
         self.0.push((field, message.into()));
         self
@@ -103,15 +91,6 @@ fn looks_like_email(value: &str) -> bool {
         return false;
     };
     !local.is_empty() && !domain.is_empty() && !value.chars().any(char::is_whitespace)
-}
-
-pub fn is_web_url(value: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && value.len() > "https://".len()
-        && !value
-            .chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
 }
 
 /// An empty or blank optional text is stored as NULL (the spec's `bio: ""` means no bio).
@@ -257,27 +236,6 @@ mod tests {
             fields(Checks::default().password(None).finish())[0].1,
             "can't be blank"
         );
-    }
-
-    #[test]
-    fn images_must_be_web_urls() {
-        assert!(Checks::default()
-            .image(Some("https://example.com/a.png"))
-            .finish()
-            .is_ok());
-        assert!(Checks::default().image(Some("")).finish().is_ok());
-        assert!(Checks::default().image(None).finish().is_ok());
-        for bad in [
-            "javascript:alert(1)",
-            "data:image/svg+xml,<svg onload=alert(1)>",
-            "//evil",
-            "https://x\" onerror=\"x",
-        ] {
-            assert!(
-                Checks::default().image(Some(bad)).finish().is_err(),
-                "{bad} accepted"
-            );
-        }
     }
 
     #[test]

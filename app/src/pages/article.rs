@@ -12,8 +12,8 @@ use crate::components::article_list::{
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::follow::{FollowButton, SetFollow};
-use crate::components::session::{avatar, use_session};
-use crate::models::{human_date, Article, Comment};
+use crate::components::session::use_session;
+use crate::models::{avatar, human_date, Article, Comment};
 use crate::pages::not_found::NotFound;
 
 /// Comments per page of the article page; `?comments=N` pages through older ones.

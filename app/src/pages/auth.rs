@@ -24,12 +24,8 @@ pub fn after_sign_in(next: &str) -> String {
         .chars()
         .filter(|c| !c.is_control() && !c.is_whitespace())
         .collect();
-    let bytes = kept.as_bytes();
-    let same_site = bytes.first() == Some(&b'/')
-        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
-        && !bytes.contains(&b'\\');
     let path = utf8_percent_encode(&kept, CONTROLS).to_string();
-    if same_site && path.len() <= MAX_NEXT {
+    if crate::models::is_site_path(&kept) && path.len() <= MAX_NEXT {
         path
     } else {
         "/".to_string()

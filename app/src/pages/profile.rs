@@ -8,8 +8,8 @@ use crate::components::article_list::{page_number, profile_href, ArticleList, Se
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::follow::{FollowButton, SetFollow};
-use crate::components::session::{avatar, use_session};
-use crate::models::{ArticleList as Articles, Profile};
+use crate::components::session::use_session;
+use crate::models::{avatar, ArticleList as Articles, Profile};
 use crate::pages::not_found::NotFound;
 
 #[server(prefix = "/rpc")]

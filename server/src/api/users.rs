@@ -75,13 +75,15 @@ pub struct UpdateUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, format = Password, min_length = 8)]
     password: Option<Option<String>>,
-    /// An http(s) URL; `null` or `""` removes the image.
+    /// Any string of at most 2,048 characters, stored as sent (422 beyond); pages show it only
+    /// when it is an http(s) URL or a path on this site, else the default avatar. `null` or `""`
+    /// removes the image.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, format = "uri")]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     image: Option<Option<String>>,
-    /// `null` or `""` removes the bio.
+    /// Any text of at most 5,000 characters (422 beyond); `null` or `""` removes the bio.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     bio: Option<Option<String>>,
 }
 

@@ -210,7 +210,8 @@ api_test!(
             ("password", json!(null)),
             ("password", json!("short7c")),
             ("email", json!("not-an-email")),
-            ("image", json!("javascript:alert(1)")),
+            ("image", json!("x".repeat(2_049))),
+            ("bio", json!("x".repeat(5_001))),
         ] {
             let resp = app.put("/api/user", Some(&jake.token), json!({"user": {field: value}})).await;
             resp.assert_error_field(422, field);
@@ -220,6 +221,38 @@ api_test!(
         let user = &login.assert_status(200)["user"];
         assert_eq!(user["username"], "jake");
         assert!(user["image"].is_null());
+    }
+);
+
+api_test!(
+    async fn image_and_bio_take_any_string_the_spec_allows(app) {
+        let jake = app.register("jake").await;
+        // The spec's schema says any string: the official browser suite stores these to check that
+        // pages render them safely (the pages show the default avatar instead).
+        let long_image = format!("https://example.com/{}", "a".repeat(2_048 - "https://example.com/".len()));
+        for (image, bio) in [
+            ("javascript:alert(1)", "<script>alert(1)</script>"),
+            ("https://x.com/img.jpg\"onerror=\"alert(1)", "\"onmouseover=\"alert(1)"),
+            ("https://example.com/img.jpg\"onload=\"alert(1)", "plain words"),
+            ("data:text/html,<script>alert(1)</script>", "🎉"),
+            ("not a url at all", "x"),
+            ("/avatars/1.svg", "a path on this site"),
+            (long_image.as_str(), &"b".repeat(5_000)),
+        ] {
+            let resp = app.put("/api/user", Some(&jake.token), json!({"user": {"image": image, "bio": bio}})).await;
+            let user = &resp.assert_status(200)["user"];
+            assert_eq!((user["image"].as_str(), user["bio"].as_str()), (Some(image), Some(bio)));
+            let me = app.get("/api/user", Some(&jake.token)).await;
+            assert_eq!(me.assert_status(200)["user"]["image"], image);
+            let profile = app.get("/api/profiles/jake", None).await;
+            assert_eq!(profile.assert_status(200)["profile"]["image"], image);
+            assert_eq!(profile.json["profile"]["bio"], bio);
+        }
+        // One character over either bound is a 422 that names the field and the maximum.
+        let resp = app.put("/api/user", Some(&jake.token), json!({"user": {"image": "x".repeat(2_049)}})).await;
+        resp.assert_error(422, "image", "is too long (maximum is 2048 characters)");
+        let resp = app.put("/api/user", Some(&jake.token), json!({"user": {"bio": "x".repeat(5_001)}})).await;
+        resp.assert_error(422, "bio", "is too long (maximum is 5000 characters)");
     }
 );
 
