@@ -723,7 +723,7 @@ pub async fn demo(db: &Db) -> Result<Counts, SeedError> {
     use app::domain::{comments, profiles, WriteLimit};
 
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(db.pool())
+        .fetch_one(&mut *db.acquire().await?)
         .await?;
     if existing > 0 {
         return Err(SeedError::NotEmpty);
@@ -745,7 +745,7 @@ pub async fn demo(db: &Db) -> Result<Counts, SeedError> {
             .bind(bio)
             .bind(avatar_path(avatar))
             .bind(account.id)
-            .execute(db.pool())
+            .execute(&mut *db.acquire().await?)
             .await?;
         ids.push((username, account.user_id()));
         counts.users += 1;
