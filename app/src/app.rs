@@ -50,8 +50,11 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="Conduit: a place to share your knowledge." />
         <Title formatter=|title: String| if title.is_empty() { "Conduit".to_string() } else { format!("{title} — Conduit") } />
         <Router>
+            // `target` makes the browser, not the router, follow the link: a fragment navigation
+            // moves keyboard focus to <main> (the router would only scroll).
+            <a class="skip-link" href="#main" target="_self">"Skip to main content"</a>
             <Header />
-            <main>
+            <main id="main" tabindex="-1">
                 // Async rendering: each page's HTML is complete before it is sent, so it reads the
                 // same without JavaScript, and the server can answer 404 or redirect.
                 <Routes fallback=page(NotFound)>

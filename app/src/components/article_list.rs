@@ -54,7 +54,7 @@ pub fn article_href(slug: &str) -> String {
 }
 
 /// The heart button: a real form, so it works before hydration too. `compact` is the list style
-/// (just the count); otherwise it reads "Favorite Article (n)".
+/// (just the count, at the right of the author row); otherwise it reads "Favorite Article (n)".
 #[component]
 pub fn FavoriteButton(
     article: Article,
@@ -67,31 +67,31 @@ pub fn FavoriteButton(
     } else {
         "btn btn-sm btn-outline-primary"
     };
-    let class = if compact {
-        format!("{class} pull-xs-right")
+    let form_class = if compact {
+        "favorite-form pull-xs-right"
     } else {
-        class.to_string()
+        "favorite-form"
     };
-    let label = match (compact, article.favorited) {
-        (true, _) => String::new(),
-        (false, true) => " Unfavorite Article ".into(),
-        (false, false) => " Favorite Article ".into(),
-    };
-    let count = if compact {
-        article.favorites_count.to_string()
-    } else {
-        format!("({})", article.favorites_count)
-    };
-    let aria = if article.favorited {
+    let verb = if article.favorited {
         "Unfavorite"
     } else {
         "Favorite"
     };
+    let (label, count, name) = if compact {
+        // The count alone is shown; the name starts with it (what speech users say) and then
+        // tells what the button does.
+        let count = article.favorites_count.to_string();
+        let name = format!("{count}, {verb} article");
+        (String::new(), count, Some(name))
+    } else {
+        let label = format!(" {verb} Article ");
+        (label, format!("({})", article.favorites_count), None)
+    };
     view! {
-        <ActionForm action attr:class="favorite-form">{SyncHydrated(view! {
+        <ActionForm action attr:class=form_class>{SyncHydrated(view! {
             <input type="hidden" name="slug" value=article.slug.clone() />
             <input type="hidden" name="favorite" value=(!article.favorited).to_string() />
-            <button type="submit" class=class aria-label=aria disabled=pending aria-busy=move || pending.get().to_string()>
+            <button type="submit" class=class aria-label=name disabled=pending aria-busy=move || pending.get().to_string()>
                 <i class="ion-heart" aria-hidden="true"></i>
                 {label}
                 <span class="counter">{count}</span>

@@ -98,19 +98,25 @@ impl From<crate::domain::Error> for AppError {
     }
 }
 
-/// The `ul.error-messages` list of a form, showing an action's last error.
+/// The `ul.error-messages` list of a form, showing an action's last error. The list lives in
+/// an alert region that is in the page before any error, so screen readers announce the error
+/// when it appears.
 #[component]
 pub fn ErrorMessages<T: Send + Sync + 'static>(
     #[prop(into)] result: Signal<Option<Result<T, AppError>>>,
 ) -> impl IntoView {
-    move || {
-        result.with(|result| match result {
-            Some(Err(err)) => Some(view! {
-                <ul class="error-messages" role="alert">
-                    {err.messages.iter().map(|m| view! { <li>{m.clone()}</li> }).collect_view()}
-                </ul>
-            }),
-            _ => None,
-        })
+    view! {
+        <div role="alert">
+            {move || {
+                result.with(|result| match result {
+                    Some(Err(err)) => Some(view! {
+                        <ul class="error-messages">
+                            {err.messages.iter().map(|m| view! { <li>{m.clone()}</li> }).collect_view()}
+                        </ul>
+                    }),
+                    _ => None,
+                })
+            }}
+        </div>
     }
 }

@@ -209,14 +209,15 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
     }
 }
 
-/// Edit and delete for the author; follow and favorite for everyone else.
+/// Edit and delete for the author; follow and favorite for everyone else. The two buttons are one
+/// group, so on a narrow screen they move under the author together and stay on one row.
 #[component]
 fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl IntoView {
     let slug = article.slug.clone();
     let author = article.author.clone();
     view! {
         <ArticleMeta article=article.clone()>
-            {if is_author {
+            <span class="meta-actions">{if is_author {
                 view! {
                     <a class="btn btn-sm btn-outline-secondary" href=format!("/editor/{}", segment(&slug))>
                         <i class="ion-edit" aria-hidden="true"></i>" Edit Article"
@@ -235,7 +236,7 @@ fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl I
                     <FavoriteButton article action=actions.favorite />
                 }
                 .erase()
-            }}
+            }}</span>
         </ArticleMeta>
     }
 }
@@ -280,7 +281,7 @@ fn Comments(
             .erase()
         }
         None => view! {
-            <p>
+            <p class="comment-sign-in">
                 <a href=format!("/login?next={}", article_href(&slug))>"Sign in"</a>
                 " or "
                 <a href="/register">"sign up"</a>
@@ -317,7 +318,7 @@ fn CommentCard(
             </div>
             <div class="card-footer">
                 <a href=profile_href(&author.username) class="comment-author">
-                    <img src=avatar(author.image.as_deref()) class="comment-author-img" alt="" />
+                    <img src=avatar(author.image.as_deref()) class="comment-author-img" alt=format!("{}'s avatar", author.username) />
                 </a>
                 " "
                 <a href=profile_href(&author.username) class="comment-author">{author.username.clone()}</a>

@@ -121,6 +121,12 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
             navigate(&article_href(&slug), Default::default());
         }
     });
+    // The Conduit design shows no heading here; screen readers still get one.
+    let heading = if article.is_some() {
+        "Edit article"
+    } else {
+        "New article"
+    };
     let article = article.unwrap_or_else(|| Article {
         slug: String::new(),
         title: String::new(),
@@ -166,6 +172,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
     };
 
     view! {
+        <h1 class="visually-hidden">{heading}</h1>
         <ErrorMessages result=action.value() />
         <ActionForm action>{SyncHydrated(view! {
             <input type="hidden" name="slug" value=article.slug.clone() />

@@ -1,0 +1,57 @@
+import type { Locator } from '@playwright/test';
+import { test, expect, hydrated, uniqueUser, register, publish } from './fixtures';
+
+// The Conduit design, checked by where things are drawn, not by the markup: in an article
+// preview the favorite button sits at the right end of the author row; on the article page the
+// two action buttons share one row.
+const viewports = {
+  desktop: { width: 1280, height: 900 },
+  phone: { width: 375, height: 667 },
+};
+
+async function box(locator: Locator) {
+  const found = await locator.boundingBox();
+  expect(found, `${locator} is drawn`).not.toBeNull();
+  return found!;
+}
+
+/** Whether two boxes share a row: their vertical extents overlap. */
+function sameRow(a: { y: number; height: number }, b: { y: number; height: number }) {
+  return a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+for (const [size, viewport] of Object.entries(viewports)) {
+  test(`previews and article actions keep the Conduit layout, ${size}`, async ({ page }) => {
+    await page.setViewportSize(viewport);
+    const user = uniqueUser('layout');
+    await register(page, user);
+    const tag = `layout${Date.now().toString(36)}`;
+    await publish(page, { title: `Layout ${tag}`, description: 'Where things are', body: 'Body.', tags: [tag] });
+    await hydrated(page);
+
+    // The author's two buttons, in the banner and under the article.
+    for (const actions of [page.locator('.banner .article-meta'), page.locator('.article-actions .article-meta')]) {
+      const edit = await box(actions.locator('a', { hasText: 'Edit Article' }));
+      const remove = await box(actions.locator('button', { hasText: 'Delete Article' }));
+      expect(sameRow(edit, remove), `Edit ${JSON.stringify(edit)} and Delete ${JSON.stringify(remove)} share a row`).toBe(true);
+      expect(remove.x).toBeGreaterThanOrEqual(edit.x + edit.width);
+    }
+
+    // Every preview of a list: the favorite button on the author's row, at its right end.
+    for (const path of [`/tag/${tag}`, `/profile/${user.username}`]) {
+      await page.goto(path);
+      await hydrated(page);
+      const previews = page.locator('.article-preview:has(.article-meta)');
+      await expect(previews).not.toHaveCount(0);
+      for (const preview of await previews.all()) {
+        const meta = await box(preview.locator('.article-meta'));
+        const info = await box(preview.locator('.article-meta .info'));
+        const button = await box(preview.locator('.article-meta button'));
+        expect(sameRow(info, button), `${path}: author ${JSON.stringify(info)} and button ${JSON.stringify(button)} share a row`).toBe(true);
+        expect(button.x).toBeGreaterThan(info.x + info.width);
+        // Right-aligned: the button ends where the row ends.
+        expect(Math.abs(button.x + button.width - (meta.x + meta.width))).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+}
