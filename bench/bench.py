@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = ROOT / "target" / "bench"
-BIN = ROOT / "target" / "release" / "conduit"
+# The server every benchmark and drill runs: the release build, or the one BENCH_BIN names.
+BIN = Path(os.environ.get("BENCH_BIN") or ROOT / "target" / "release" / "conduit")
 SITE = ROOT / "target" / "site"
 ANCHORS = Path(os.environ.get("BENCH_ANCHORS_DIR", "/work/ext/bench-anchors"))
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")

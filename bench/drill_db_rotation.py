@@ -161,7 +161,7 @@ class Load:
 
 
 def run(binary=None, seconds_per_phase=3 * MAX_LIFETIME_SECS):
-    binary = Path(binary or os.environ.get("CONDUIT_BIN") or bench.BIN)
+    binary = Path(binary or bench.BIN)
     bench.log(f"db-rotation: {CLIENTS} clients, max lifetime {MAX_LIFETIME_SECS} s, {seconds_per_phase} s per phase, {binary}")
     root = Path(tempfile.mkdtemp(prefix="conduit-db-rotation-"))
     os.chmod(root, 0o755)

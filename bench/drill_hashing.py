@@ -18,7 +18,6 @@ Run by bench/drills.sh (`--only hashing`) on the release build; standalone, any 
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import threading
@@ -131,7 +130,7 @@ def markdown(result, before=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=os.environ.get("BENCH_CONDUIT_BIN"))
+    parser.add_argument("--binary", default=None)
     parser.add_argument("--record", choices=["before", "after"])
     opts = parser.parse_args()
     result = run(opts.binary)

@@ -6,13 +6,12 @@ no answer (connection reset, closed without a response, timeout) or an answer ot
 a refused connection is not a request (the server is down between rounds; real clients go to
 another replica). Passes with zero failed requests.
 
-BENCH_BIN runs another build of the server (default: the release build), e.g. the debug build
+BENCH_BIN (read by bench.py) runs another build of the server (default: the release build), e.g. the debug build
 or an older commit's binary for a before/after comparison.
 """
 
 import collections
 import http.client
-import os
 import shutil
 import signal
 import socket
@@ -27,7 +26,7 @@ NEW_CONNECTION_CLIENTS = 6
 KEEP_ALIVE_CLIENTS = 2
 LOAD_SECONDS = 3
 PATHS = ("/api/tags", "/api/articles?limit=5", "/healthz")
-BIN = Path(os.environ.get("BENCH_BIN", str(bench.BIN)))
+BIN = bench.BIN
 
 
 class Tally:

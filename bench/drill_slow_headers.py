@@ -3,10 +3,9 @@ byte every half second and never finish it. The server must close each at its he
 timeout (CONDUIT_HEADER_READ_TIMEOUT_SECS, 10 s by default) and answer a normal request quickly
 all the while. Watched for three timeouts at most; a connection still open then counts as held.
 
-BENCH_BIN runs another build of the server (default: the release build).
+BENCH_BIN (read by bench.py) runs another build of the server (default: the release build).
 """
 
-import os
 import selectors
 import shutil
 import socket
@@ -21,7 +20,7 @@ import bench
 CONNECTIONS = 200
 BYTE_EVERY_S = 0.5
 TIMEOUT_S = 10  # the server's default header-read timeout
-BIN = Path(os.environ.get("BENCH_BIN", str(bench.BIN)))
+BIN = bench.BIN
 
 
 def probe(base, latencies, failures, stop):
