@@ -9,9 +9,12 @@
 //! Shutdown, once `stop` resolves:
 //! 1. every response from the moment draining starts carries `Connection: close`, so keep-alive
 //!    clients reconnect (elsewhere) instead of reusing a connection that is about to go;
-//! 2. the listen backlog is drained: connections the kernel completed but nobody accepted yet are
-//!    accepted until `accept` would block, and only then is the listener closed (closing it resets
-//!    every queued connection, whose client may already have sent its request);
+//! 2. the listener stops completing handshakes (a socket filter drops new SYNs, so those clients
+//!    retry and then find the port closed, before they could send anything), handshakes already
+//!    under way get [`HANDSHAKE_GRACE`] to complete, and the listen backlog is drained: the
+//!    connections the kernel completed but nobody accepted yet are accepted until `accept` would
+//!    block, and only then is the listener closed (closing it resets every queued or half-open
+//!    connection, whose client may already have sent its request);
 //! 3. every open connection gets a last call of [`LAST_CALL`]: a request it sends (or has sent and
 //!    is still in the socket buffer) is served, with `Connection: close`; hyper's own graceful
 //!    shutdown would close a connection whose request was not read yet as if it were idle;
@@ -90,7 +93,17 @@ pub async fn serve(
         }
     }
 
-    let drained = drain_backlog(listener, &connections);
+    let drained = match listener.into_std() {
+        Ok(listener) => {
+            refuse_new_handshakes(&listener);
+            tokio::time::sleep(HANDSHAKE_GRACE).await;
+            drain_backlog(listener, &connections)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot drain the listen backlog");
+            0
+        }
+    };
     tracing::info!(
         backlog = drained,
         open = connections.open.receiver_count(),
@@ -100,17 +113,40 @@ pub async fn serve(
     connections.open.closed().await;
 }
 
+/// How long handshakes under way when the listener stops taking new ones have to complete: a
+/// round trip on the pod's loopback (its mesh proxy) or a local network is far shorter.
+const HANDSHAKE_GRACE: Duration = Duration::from_millis(50);
+
+/// Makes the kernel drop new connection attempts (a TCP segment with SYN and without ACK) to the
+/// listener, while the final ACKs of handshakes under way still complete them. Without it, a
+/// handshake finishing between the last accept and the close is reset after its client has
+/// sent a request. A failure only widens that window again, so it is logged, not fatal.
+fn refuse_new_handshakes(listener: &std::net::TcpListener) {
+    use socket2::{SockFilter, SockRef};
+    // Classic BPF; a TCP socket's filter sees the segment from its TCP header on.
+    const LOAD_BYTE: u16 = 0x30; // BPF_LD | BPF_B | BPF_ABS
+    const AND: u16 = 0x54; // BPF_ALU | BPF_AND | BPF_K
+    const JUMP_IF_EQUAL: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+    const RETURN: u16 = 0x06; // BPF_RET | BPF_K
+    const TCP_FLAGS_OFFSET: u32 = 13;
+    const SYN: u32 = 0x02;
+    const ACK: u32 = 0x10;
+    let program = [
+        SockFilter::new(LOAD_BYTE, 0, 0, TCP_FLAGS_OFFSET),
+        SockFilter::new(AND, 0, 0, SYN | ACK),
+        SockFilter::new(JUMP_IF_EQUAL, 0, 1, SYN),
+        SockFilter::new(RETURN, 0, 0, 0), // a new handshake: dropped
+        SockFilter::new(RETURN, 0, 0, u32::MAX), // anything else: kept whole
+    ];
+    if let Err(err) = SockRef::from(listener).attach_filter(&program) {
+        tracing::warn!(error = %err, "cannot stop new handshakes before draining the backlog");
+    }
+}
+
 /// Accepts what waits in the listen backlog, then closes the listener; returns how many it took.
 /// Non-blocking accepts straight on the socket: the runtime's readiness flag may not have seen
 /// the latest connections yet, the kernel has.
-fn drain_backlog(listener: TcpListener, connections: &Connections) -> usize {
-    let listener = match listener.into_std() {
-        Ok(listener) => listener,
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot drain the listen backlog");
-            return 0;
-        }
-    };
+fn drain_backlog(listener: std::net::TcpListener, connections: &Connections) -> usize {
     let mut drained = 0;
     loop {
         match listener.accept() {
