@@ -2,6 +2,7 @@
 //! checked once at start: a bad value stops the server with a message naming the variable.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -336,41 +337,27 @@ impl Config {
         if acquire_ms == 0 {
             return Err(error("CONDUIT_DB_ACQUIRE_TIMEOUT_MS", "must be at least 1"));
         }
-        let write_rate = {
-            use app::domain::WriteRate;
-            use std::num::NonZeroU32;
-            let per_minute: u32 = parse(
-                src,
+        let write_rate = rate(
+            src,
+            (
                 "CONDUIT_WRITE_RATE_PER_MINUTE",
                 defaults.write_rate_per_minute,
-                "a number of writes per minute",
-            )?;
-            let burst: u32 = parse(
-                src,
-                "CONDUIT_WRITE_RATE_BURST",
-                WRITE_RATE_BURST,
-                "a number of writes",
-            )?;
-            let burst = NonZeroU32::new(burst)
-                .ok_or_else(|| error("CONDUIT_WRITE_RATE_BURST", "must be at least 1"))?;
-            NonZeroU32::new(per_minute).map(|per_minute| WriteRate { per_minute, burst })
-        };
-        let per_minute: u32 = parse(
+            ),
+            ("CONDUIT_WRITE_RATE_BURST", WRITE_RATE_BURST),
+        )?
+        .map(|(per_minute, burst)| app::domain::WriteRate { per_minute, burst });
+        let auth_rate = rate(
             src,
-            "CONDUIT_AUTH_RATE_PER_MINUTE",
-            defaults.auth_rate_per_minute,
-            "a number of requests per minute",
-        )?;
-        let burst: u32 = parse(
-            src,
-            "CONDUIT_AUTH_RATE_BURST",
-            AUTH_RATE_BURST,
-            "a number of requests",
-        )?;
-        if burst == 0 {
-            return Err(error("CONDUIT_AUTH_RATE_BURST", "must be at least 1"));
-        }
-        let auth_rate = (per_minute > 0).then_some(AuthRate { per_minute, burst });
+            (
+                "CONDUIT_AUTH_RATE_PER_MINUTE",
+                defaults.auth_rate_per_minute,
+            ),
+            ("CONDUIT_AUTH_RATE_BURST", AUTH_RATE_BURST),
+        )?
+        .map(|(per_minute, burst)| AuthRate {
+            per_minute: per_minute.get(),
+            burst: burst.get(),
+        });
         let proxy_hops: usize = parse(src, "CONDUIT_PROXY_HOPS", 0, "a number of proxies")?;
         let (connection_limits, metrics_addr) = connection_settings(src)?;
 
@@ -471,6 +458,24 @@ impl Config {
             None => self.is_production(),
         }
     }
+}
+
+/// A rate limit from its two variables: events per minute (`0` turns the limit off) and the burst
+/// allowed at once (at least 1).
+fn rate(
+    src: &dyn Source,
+    (per_minute_var, per_minute_default): (&'static str, u32),
+    (burst_var, burst_default): (&'static str, u32),
+) -> Result<Option<(NonZeroU32, NonZeroU32)>, ConfigError> {
+    let per_minute: u32 = parse(
+        src,
+        per_minute_var,
+        per_minute_default,
+        "a number per minute",
+    )?;
+    let burst: u32 = parse(src, burst_var, burst_default, "a number")?;
+    let burst = NonZeroU32::new(burst).ok_or_else(|| error(burst_var, "must be at least 1"))?;
+    Ok(NonZeroU32::new(per_minute).map(|per_minute| (per_minute, burst)))
 }
 
 /// `CONDUIT_PUBLIC_URL`: an absolute http(s) URL naming an origin, nothing more (a path, query,
