@@ -505,6 +505,16 @@ mod tests {
             job(gate.clone()).await.unwrap(),
             Err(Error::Unavailable)
         ));
+        // Admission is not running: wait until the blocking pool really runs two hashes, or the
+        // releases below could let them run one after the other.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while running.load(Ordering::SeqCst) < 2 {
+            assert!(std::time::Instant::now() < deadline, "two hashes never ran");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // The third stays queued while two run.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(running.load(Ordering::SeqCst), 2);
         for _ in 0..3 {
             release.send(()).unwrap();
         }
