@@ -1,4 +1,4 @@
-# syntax=docker/dockerfile:1
+# syntax=docker/dockerfile:1.19@sha256:b6afd42430b15f2d2a4c5a02b919e98a525b785b1aaff16747d2f623364e39b6
 #
 # Conduit's production image: `cargo leptos build --release` in a Rust builder, then the server
 # binary and the site assets on distroless `cc` (glibc, libgcc, CA certificates; no shell, no

@@ -19,7 +19,8 @@ cd "$ROOT" || exit 1
 
 VENV=${CONDUIT_DEPLOY_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/conduit-deploy-venv}
 SCHEMA_DIR=deploy/schemas
-K8S_VERSION=${K8S_VERSION:-1.34.0}
+# The Kubernetes version the schemas check against: the cluster's own, as Terraform sets it.
+K8S_VERSION=${K8S_VERSION:-$(sed -n '/^variable "kubernetes_version"/,/^}/s/^ *default *= *"\([0-9.]*\)"/\1/p' deploy/terraform/variables.tf).0}
 SELFTEST=${SELFTEST:-1}
 TOOLS=(
   "check-jsonschema==0.39.0"
@@ -147,8 +148,9 @@ else
   skip "kubeconform (not on PATH; infra.yml runs it)"
 fi
 MARKER_DEPLOYMENT=deploy/k8s/apps/production/conduit/deployment.yaml
+MARKER_JOB=deploy/k8s/apps/production/conduit-migrate/job.yaml
 MARKER_AUTOMATION=deploy/k8s/clusters/production/image-automation.yaml
-run "image setter marker on the Deployment matches image automation" "$PY" deploy/tools/image_marker_check.py "$MARKER_DEPLOYMENT" "$MARKER_AUTOMATION"
+run "image setter markers (Deployment, migration Job) match image automation" "$PY" deploy/tools/image_marker_check.py "$MARKER_DEPLOYMENT" "$MARKER_JOB" "$MARKER_AUTOMATION"
 run "checkov kubernetes" checkov --config-file deploy/.checkov.yaml --skip-download --framework kubernetes -d "$RENDERED"
 
 # --------------------------------------------------------------------------
@@ -250,18 +252,24 @@ HCL
   M="$B/marker"
   mkdir -p "$M/deploy"
   cp -r deploy/k8s "$M/deploy/k8s"
-  # marker_sample IMAGE [SED]: the Deployment with conduit:... set to IMAGE,
-  # the image automation edited by SED, then the marker check.
+  # marker_sample IMAGE [SED] [JOB_IMAGE]: the Deployment with conduit:... set to IMAGE, the
+  # migration Job to JOB_IMAGE (default IMAGE, as Flux writes both), the image automation edited
+  # by SED, then the marker check.
   marker_sample() {
-    sed -E "s|(image: ghcr.io/conduit-realworld/)conduit:[^ ]+|\1$1|" "$MARKER_DEPLOYMENT" >"$M/$MARKER_DEPLOYMENT"
-    if ! grep -qF "/$1 #" "$M/$MARKER_DEPLOYMENT"; then
-      # Counted here: a sample that was never written must not pass as rejected.
-      failed=$((failed + 1))
-      failed_names+=("selftest: marker sample $1 could not be written")
-      return 2
-    fi
+    local file image
+    for file in "$MARKER_DEPLOYMENT" "$MARKER_JOB"; do
+      image=$1
+      if [[ $file == "$MARKER_JOB" ]]; then image=${3:-$1}; fi
+      sed -E "s|(image: ghcr.io/conduit-realworld/)conduit:[^ ]+|\1$image|" "$file" >"$M/$file"
+      if ! grep -qF "/$image #" "$M/$file"; then
+        # Counted here: a sample that was never written must not pass as rejected.
+        failed=$((failed + 1))
+        failed_names+=("selftest: marker sample $image could not be written into $file")
+        return 2
+      fi
+    done
     sed "${2:-}" "$MARKER_AUTOMATION" >"$M/$MARKER_AUTOMATION"
-    "$PY" deploy/tools/image_marker_check.py --root "$M" "$M/$MARKER_DEPLOYMENT" "$M/$MARKER_AUTOMATION"
+    "$PY" deploy/tools/image_marker_check.py --root "$M" "$M/$MARKER_DEPLOYMENT" "$M/$MARKER_JOB" "$M/$MARKER_AUTOMATION"
   }
   DIGEST="sha256:$(printf conduit | sha256sum | cut -d' ' -f1)"
   run "selftest: marker accepts conduit:X.Y.Z" marker_sample conduit:1.2.3
@@ -271,6 +279,9 @@ HCL
   expect_fail "marker (digest without a tag)" marker_sample "conduit@$DIGEST"
   expect_fail "marker (ImagePolicy without digest reflection)" marker_sample conduit:1.2.3 's/digestReflectionPolicy: IfNotPresent/digestReflectionPolicy: Never/'
   expect_fail "marker (automation path outside the Deployment)" marker_sample conduit:1.2.3 's|path: ./deploy/k8s/apps/production|path: ./deploy/k8s/infrastructure|'
+  expect_fail "marker (migration Job on another release)" marker_sample conduit:1.2.3 "" conduit:1.2.2
+  expect_fail "marker (ImagePolicy admitting v-prefixed tags)" marker_sample conduit:1.2.3 "s|pattern: '^\\[|pattern: '^v?[|"
+  expect_fail "marker (ImagePolicy without a tag filter)" marker_sample conduit:1.2.3 '/filterTags:/,/pattern:/d'
 
   # Schema pins: a chart moved without regenerating, or a range, is caught.
   S="$B/pins"
