@@ -47,7 +47,7 @@ install_build_tools() (
   if ! have_wasm_bindgen; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
     # Lightly optimised: it rewrites every WASM build, debug builds of tens of megabytes included.
-    (cd /tmp && CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install wasm-bindgen-cli \
+    (cd /tmp && CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --locked wasm-bindgen-cli \
       --version "$WASM_BINDGEN_VERSION" --force)
   fi
 )
