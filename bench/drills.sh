@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The reliability drills (soak, schemathesis, fuzzing, slow headers, SIGTERM under load):
+# The reliability drills (soak, schemathesis, fuzzing, and the resource drills: tag flood,
+# password hashing, slow headers, SIGTERM under load):
 # installs what they need once per machine (wrk, schemathesis from PyPI, cargo-fuzz, the nightly
 # toolchain's use), builds the release server, then runs bench/drills.py with the options given
 # (--soak-minutes, --fuzz-seconds, --only).
