@@ -1723,6 +1723,14 @@ async fn sigterm_answers_every_request_already_sent() {
         let response = parse_response(&bytes)
             .unwrap_or_else(|e| panic!("connection {i} got no answer: {e}; {}", server.log()));
         assert_eq!(response.status, 200, "connection {i}: {response:?}");
+        // Each answer tells its client not to send another request on this connection.
+        assert!(
+            response
+                .head
+                .to_ascii_lowercase()
+                .contains("\r\nconnection: close"),
+            "connection {i}: {response:?}"
+        );
     }
     assert_eq!(
         server.wait_exit(Duration::from_secs(10)).await,
