@@ -126,9 +126,9 @@ class Server:
         self.log.close()
 
 
-def conduit_server(database_url, data_dir, wrapper=()):
-    """The release server on the given database; `wrapper` runs it under another command
-    (bench/profile.py: valgrind)."""
+def conduit_server(database_url, data_dir, wrapper=(), extra_env=None, binary=None):
+    """The release server (or `binary`) on the given database; `wrapper` runs it under another
+    command (bench/profile.py: valgrind); `extra_env` adds settings."""
     env = {
         "DATABASE_URL": database_url,
         "CONDUIT_DATA_DIR": str(data_dir),
@@ -139,8 +139,9 @@ def conduit_server(database_url, data_dir, wrapper=()):
         "LEPTOS_ENV": "PROD",
         # The write mixes post from one user at full speed: measured, not rate-limited.
         "CONDUIT_WRITE_RATE_PER_MINUTE": "0",
+        **(extra_env or {}),
     }
-    server = Server("conduit", [*wrapper, str(BIN)], env, PORT, "/readyz")
+    server = Server("conduit", [*wrapper, str(binary or BIN)], env, PORT, "/readyz")
     server.metrics_base = f"http://127.0.0.1:{METRICS_PORT}"
     return server
 

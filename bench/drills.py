@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Conduit's reliability drills: a soak at 80% of peak throughput, schemathesis against the
 OpenAPI document, coverage-guided fuzzing (cargo fuzz), slow request heads
-(bench/drill_slow_headers.py) and SIGTERM under load (bench/drill_restart.py). Each drill fails loudly: the
+(bench/drill_slow_headers.py), SIGTERM under load (bench/drill_restart.py), the tag flood,
+password hashing, credential rotation and the abuse probes (bench/drill_*.py). Each drill fails loudly: the
 script exits non-zero when any 5xx, schema violation or crash is found. Results go to
 bench/results/drills.json and into BENCHMARKS.md.
 
 Usage: bench/drills.sh [--soak-minutes 10] [--fuzz-seconds 120]
-                       [--only soak,schemathesis,fuzz,slow-headers,restart,tags,hashing,db-rotation]
+                       [--only soak,schemathesis,fuzz,slow-headers,restart,tags,hashing,db-rotation,abuse]
 """
 
 import argparse
@@ -156,6 +157,7 @@ MODULE_DRILLS = {
     "tags": "drill_tags",
     "hashing": "drill_hashing",
     "db-rotation": "drill_db_rotation",
+    "abuse": "drill_abuse",
 }
 
 

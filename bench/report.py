@@ -214,6 +214,9 @@ def main():
         if "hashing" in d:
             from drill_hashing import markdown as hashing_line  # its own module, like its drill
             w(hashing_line(d["hashing"], d.get("hashing_before")))
+        if "abuse" in d:
+            from drill_abuse import markdown as abuse_lines  # its own module, like its drill
+            w(abuse_lines(d["abuse"], d.get("abuse_before")))
         # Drills that describe themselves: a title and a one-sentence summary.
         for name, r in d.items():
             if isinstance(r, dict) and "title" in r and "summary" in r:
