@@ -166,7 +166,7 @@ def probes(base, metrics_base):
 
 
 def run(binary=None):
-    binary = Path(binary or bench.BIN).resolve()
+    binary = Path(binary or bench.BIN).absolute()  # not resolved: target/ may be a link
     data_dir = bench.WORK / "drill-abuse"
     if data_dir.exists():
         for path in data_dir.iterdir():

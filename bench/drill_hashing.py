@@ -102,7 +102,7 @@ def one_run(binary, many_clients):
 
 
 def run(binary=None):
-    binary = Path(binary or bench.BIN).resolve()
+    binary = Path(binary or bench.BIN).absolute()  # not resolved: target/ may be a link
     commit = bench.run(["git", "-C", str(bench.ROOT), "rev-parse", "--short", "HEAD"]).strip()
     runs = {"one_client": one_run(binary, False), "many_clients": one_run(binary, True)}
     return {

@@ -217,10 +217,16 @@ def main():
         if "abuse" in d:
             from drill_abuse import markdown as abuse_lines  # its own module, like its drill
             w(abuse_lines(d["abuse"], d.get("abuse_before")))
-        # Drills that describe themselves: a title and a one-sentence summary.
+        # Drills that describe themselves: a title and a one-sentence summary; `NAME_before` is
+        # the same drill on an older build, shown beside it.
         for name, r in d.items():
-            if isinstance(r, dict) and "title" in r and "summary" in r:
-                w(f"- **{r['title']}** (`--only {name}`): {r['summary']}. Run: {r.get('ran', unrecorded)}.")
+            if isinstance(r, dict) and "title" in r and "summary" in r and not name.endswith("_before"):
+                line = f"- **{r['title']}** (`--only {name}`): {r['summary']}. Run: {r.get('ran', unrecorded)}."
+                before = d.get(f"{name}_before")
+                if before:
+                    line += (f" Before (`{before['build']}` built from `{before['source']}`): {before['summary']}. "
+                             f"Run: {before.get('ran', unrecorded)}.")
+                w(line)
         if "fuzz" in d:
             for target, f in d["fuzz"].items():
                 w(f"- **Fuzz** `{target}`: {f['runs']:,} runs in {f['seconds']} s, {f['crashes']} crashes"
