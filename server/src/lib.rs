@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod discovery;
 pub mod health;
 pub mod layers;
 pub mod metrics;
@@ -17,6 +18,8 @@ pub mod web;
 use app::domain::auth::SessionPolicy;
 use app::domain::{Db, Tokens};
 use app::server_ctx::AppState;
+use std::sync::Arc;
+
 use axum::Router;
 use leptos::config::LeptosOptions;
 
@@ -61,10 +64,12 @@ pub fn app(config: &Config, state: AppState, lifecycle: &Lifecycle) -> Router {
         hashed_assets: state.leptos_options.hash_files,
         reload_port: Some(state.leptos_options.reload_port),
     };
+    let site = Arc::new(web::SiteOrigin::new(config));
     let routes = Router::new()
         .nest("/api", api::routes(config))
         .merge(health::routes(lifecycle.clone()))
-        .merge(web::routes(config, state.clone()))
+        .merge(discovery::routes(site.clone()))
+        .merge(web::routes(site, state.clone()))
         .with_state(state);
     layers::apply(routes, config, &options)
 }

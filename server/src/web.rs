@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -22,8 +22,7 @@ use url::{Origin, Url};
 use crate::config::Config;
 use crate::layers::CspNonce;
 
-pub fn routes(config: &Config, state: AppState) -> Router<AppState> {
-    let site = Arc::new(SiteOrigin::new(config));
+pub fn routes(site: Arc<SiteOrigin>, state: AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let request_context = move || {
@@ -80,7 +79,7 @@ fn provide_csp_nonce() {
 /// not a browser) is refused too: scripts have the REST API under `/api`, with tokens instead of
 /// cookies. SameSite=Lax cookies are the second line of defence.
 #[derive(Clone, Debug)]
-struct SiteOrigin {
+pub struct SiteOrigin {
     /// `CONDUIT_PUBLIC_URL`'s origin, when configured: the only one accepted.
     public: Option<Origin>,
     /// Without it, the origin is the `Host` the request was sent to, with the scheme from
@@ -90,19 +89,19 @@ struct SiteOrigin {
 }
 
 impl SiteOrigin {
-    fn new(config: &Config) -> Self {
+    pub fn new(config: &Config) -> Self {
         SiteOrigin {
             public: config.public_url.as_ref().map(Url::origin),
             trust_forwarded_proto: config.proxy_hops > 0,
         }
     }
 
-    /// The origin this request was addressed to, if its `Host` is a host.
-    fn of(&self, request: &Request<Body>) -> Option<Origin> {
+    /// The origin a request with these headers and this URI was addressed to, if its `Host` is
+    /// a host.
+    pub fn of(&self, headers: &HeaderMap, uri: &Uri) -> Option<Origin> {
         if let Some(public) = &self.public {
             return Some(public.clone());
         }
-        let headers = request.headers();
         let scheme = headers
             .get("x-forwarded-proto")
             .filter(|_| self.trust_forwarded_proto)
@@ -113,7 +112,7 @@ impl SiteOrigin {
         let host = headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
-            .or_else(|| request.uri().authority().map(|a| a.as_str()))?;
+            .or_else(|| uri.authority().map(|a| a.as_str()))?;
         let url = Url::parse(&format!("{scheme}://{host}")).ok()?;
         let bare = matches!(url.scheme(), "http" | "https")
             && url.username().is_empty()
@@ -141,7 +140,7 @@ impl SiteOrigin {
         };
         // `Origin: null` (sandboxed frames, some redirects) does not parse: refused.
         let claimed = Url::parse(claimed).map(|url| url.origin()).ok();
-        match (claimed, self.of(request)) {
+        match (claimed, self.of(request.headers(), request.uri())) {
             (Some(claimed), Some(site)) if claimed == site => Ok(()),
             _ => Err(CROSS_SITE),
         }
@@ -187,33 +186,39 @@ mod tests {
         }
     }
 
+    impl SiteOrigin {
+        fn of_request(&self, request: &Request<Body>) -> Option<Origin> {
+            self.of(request.headers(), request.uri())
+        }
+    }
+
     #[test]
     fn the_origin_of_the_site_follows_the_public_url_or_the_request() {
         let host = |h: &str| request(&[("host", h)]);
         let origin = |u: &str| Url::parse(u).unwrap().origin();
         let direct = site(None, false);
         assert_eq!(
-            direct.of(&host("localhost:3000")),
+            direct.of_request(&host("localhost:3000")),
             Some(origin("http://localhost:3000"))
         );
-        assert_eq!(direct.of(&host("evil.example/x@y")), None);
-        assert_eq!(direct.of(&host("a b")), None);
+        assert_eq!(direct.of_request(&host("evil.example/x@y")), None);
+        assert_eq!(direct.of_request(&host("a b")), None);
         // X-Forwarded-Proto counts only behind trusted proxies.
         let proxied = request(&[
             ("host", "conduit.example.com"),
             ("x-forwarded-proto", "https"),
         ]);
         assert_eq!(
-            direct.of(&proxied),
+            direct.of_request(&proxied),
             Some(origin("http://conduit.example.com"))
         );
         assert_eq!(
-            site(None, true).of(&proxied),
+            site(None, true).of_request(&proxied),
             Some(origin("https://conduit.example.com"))
         );
         let public = site(Some("https://conduit.example.com"), false);
         assert_eq!(
-            public.of(&host("10.0.0.7:8080")),
+            public.of_request(&host("10.0.0.7:8080")),
             Some(origin("https://conduit.example.com"))
         );
     }

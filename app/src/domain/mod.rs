@@ -9,6 +9,7 @@ pub mod db;
 mod error;
 pub mod markdown;
 pub mod profiles;
+pub mod sitemap;
 pub mod tags;
 pub mod users;
 pub mod validate;

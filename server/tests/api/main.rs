@@ -12,6 +12,7 @@ mod bad_input;
 mod bounds;
 mod comments;
 mod counts;
+mod discovery;
 mod layers;
 mod openapi;
 mod profiles;

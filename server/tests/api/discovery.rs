@@ -1,0 +1,233 @@
+//! Issue 21, item 6: `robots.txt`, the paged sitemaps and the Atom feeds, with absolute
+//! addresses on the site's origin.
+
+use std::str::FromStr;
+
+use atom_syndication::Feed;
+use axum::body::Body;
+use axum::http::{header, Request};
+use serde_json::Value;
+
+use app::domain::sitemap::PAGE_IDS;
+
+use crate::api_test;
+use crate::harness::{Backend, Resp, TestApp};
+
+const ORIGIN: &str = "http://conduit.test";
+
+/// A GET as a browser or crawler sends it: with the `Host` the links are made of.
+async fn fetch(app: &TestApp, path: &str) -> Resp {
+    let request = Request::get(path)
+        .header(header::HOST, "conduit.test")
+        .body(Body::empty())
+        .unwrap();
+    app.send(request).await
+}
+
+fn content_type(resp: &Resp) -> &str {
+    resp.headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The feed at `path`, parsed, after checking what RFC 4287 requires of every Atom feed that
+/// the parser lets pass: absolute ids, a self link, an author for every entry, and each entry's
+/// alternate link.
+async fn feed(app: &TestApp, path: &str) -> Feed {
+    let resp = fetch(app, path).await;
+    resp.assert_status(200);
+    assert_eq!(
+        content_type(&resp),
+        "application/atom+xml; charset=utf-8",
+        "{path}"
+    );
+    let feed = Feed::from_str(&resp.text).unwrap_or_else(|e| panic!("{path}: {e}\n{}", resp.text));
+    assert_eq!(feed.id, format!("{ORIGIN}{path}"));
+    assert!(feed
+        .links
+        .iter()
+        .any(|l| l.rel == "self" && l.href == feed.id));
+    for entry in &feed.entries {
+        assert!(entry.id.starts_with(&format!("{ORIGIN}/article/")), "{entry:?}");
+        assert!(!entry.title.value.is_empty());
+        assert!(
+            !entry.authors.is_empty() || !feed.authors.is_empty(),
+            "{entry:?}"
+        );
+        assert!(entry
+            .links
+            .iter()
+            .any(|l| l.rel == "alternate" && l.href == entry.id));
+        assert!(entry.updated >= entry.published.unwrap());
+        assert!(feed.updated >= entry.updated);
+    }
+    feed
+}
+
+fn titles(feed: &Feed) -> Vec<&str> {
+    feed.entries.iter().map(|e| e.title.value.as_str()).collect()
+}
+
+api_test!(
+    async fn robots_txt_keeps_crawlers_off_private_pages_and_names_the_sitemap(app) {
+        let resp = fetch(&app, "/robots.txt").await;
+        resp.assert_status(200);
+        assert_eq!(content_type(&resp), "text/plain; charset=utf-8");
+        for line in [
+            "User-agent: *",
+            "Disallow: /settings",
+            "Disallow: /editor",
+            "Disallow: /api/",
+            "Sitemap: http://conduit.test/sitemap.xml",
+        ] {
+            assert!(resp.text.lines().any(|l| l == line), "{line}: {}", resp.text);
+        }
+    }
+);
+
+api_test!(
+    async fn the_sitemap_lists_the_home_page_and_every_article_with_its_last_change(app) {
+        let author = app.register("mapper").await;
+        let mut made = Vec::new();
+        for title in ["First map", "Second map", "Third map"] {
+            made.push(app.create_article(&author, title, &[]).await);
+        }
+        let index = fetch(&app, "/sitemap.xml").await;
+        index.assert_status(200);
+        assert_eq!(content_type(&index), "application/xml; charset=utf-8");
+        assert_eq!(
+            index.text.matches("<sitemap>").count(),
+            1,
+            "{}",
+            index.text
+        );
+        assert!(index
+            .text
+            .contains("<loc>http://conduit.test/sitemaps/articles-0.xml</loc>"));
+
+        let page = fetch(&app, "/sitemaps/articles-0.xml").await;
+        page.assert_status(200);
+        assert!(page.text.contains("<url><loc>http://conduit.test/</loc></url>"));
+        for article in &made {
+            let expected = format!(
+                "<url><loc>http://conduit.test/article/{}</loc><lastmod>{}</lastmod></url>",
+                article["slug"].as_str().unwrap(),
+                article["updatedAt"].as_str().unwrap()
+            );
+            assert!(page.text.contains(&expected), "{expected}\n{}", page.text);
+        }
+        for missing in [
+            "/sitemaps/articles-1.xml",
+            "/sitemaps/articles--1.xml",
+            "/sitemaps/articles-x.xml",
+            "/sitemaps/articles-.xml",
+            "/sitemaps/other-0.xml",
+        ] {
+            fetch(&app, missing).await.assert_status(404);
+        }
+    }
+);
+
+api_test!(
+    async fn a_large_site_gets_one_sitemap_page_per_range_of_article_ids(app) {
+        let author = app.register("bigmapper").await;
+        let first = app.create_article(&author, "Early article", &[]).await;
+        // An article far along the id sequence, as on a site with tens of thousands of them.
+        let far = 2 * PAGE_IDS + 5;
+        let insert = match app.backend {
+            Backend::Sqlite => {
+                "INSERT INTO articles (id, slug, title, description, body, author_id, created_at, updated_at)
+                 SELECT $1, 'far-away', 'Far away', 'd', 'b', author_id, created_at, updated_at FROM articles"
+            }
+            Backend::Postgres => {
+                "INSERT INTO articles (id, slug, title, description, body, author_id, created_at, updated_at)
+                 OVERRIDING SYSTEM VALUE
+                 SELECT $1, 'far-away', 'Far away', 'd', 'b', author_id, created_at, updated_at FROM articles"
+            }
+        };
+        sqlx::query(insert)
+            .bind(far)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let index = fetch(&app, "/sitemap.xml").await;
+        assert_eq!(index.text.matches("<sitemap>").count(), 3, "{}", index.text);
+        let slug = |v: &Value| v["slug"].as_str().unwrap().to_string();
+        let page = |n: i64| {
+            let app = &app;
+            async move { fetch(app, &format!("/sitemaps/articles-{n}.xml")).await }
+        };
+        assert!(page(0).await.text.contains(&slug(&first)));
+        let middle = page(1).await;
+        middle.assert_status(200);
+        assert_eq!(middle.text.matches("<url>").count(), 0, "{}", middle.text);
+        let last = page(2).await;
+        assert!(last.text.contains("/article/far-away<"), "{}", last.text);
+        assert!(!last.text.contains(&slug(&first)));
+        page(3).await.assert_status(404);
+    }
+);
+
+api_test!(
+    async fn feeds_follow_the_global_list_a_tag_and_an_author_newest_first(app) {
+        let ada = app.register("ada").await;
+        let bob = app.register("bob").await;
+        app.create_article(&ada, "Ada on rust", &["rust"]).await;
+        app.create_article(&bob, "Bob on rust", &["rust", "web"]).await;
+        app.create_article(&ada, "Ada on cooking", &["food"]).await;
+
+        let global = feed(&app, "/feed.atom").await;
+        assert_eq!(
+            titles(&global),
+            ["Ada on cooking", "Bob on rust", "Ada on rust"]
+        );
+        let bobs = &global.entries[1];
+        assert_eq!(bobs.authors[0].name, "bob");
+        assert_eq!(
+            bobs.authors[0].uri.as_deref(),
+            Some("http://conduit.test/profile/bob")
+        );
+        assert_eq!(bobs.summary.as_ref().unwrap().value, "About Bob on rust");
+        let tags: Vec<&str> = bobs.categories.iter().map(|c| c.term.as_str()).collect();
+        assert_eq!(tags, ["rust", "web"]);
+        assert!(global
+            .links
+            .iter()
+            .any(|l| l.rel == "alternate" && l.href == "http://conduit.test/"));
+
+        let rust = feed(&app, "/tag/rust/feed.atom").await;
+        assert_eq!(titles(&rust), ["Bob on rust", "Ada on rust"]);
+        assert!(rust
+            .links
+            .iter()
+            .any(|l| l.rel == "alternate" && l.href == "http://conduit.test/tag/rust"));
+
+        let adas = feed(&app, "/profile/ada/feed.atom").await;
+        assert_eq!(titles(&adas), ["Ada on cooking", "Ada on rust"]);
+
+        // A tag nobody used has an empty feed; an author who does not exist has none.
+        let unused = feed(&app, "/tag/nothing-here/feed.atom").await;
+        assert!(unused.entries.is_empty());
+        fetch(&app, "/profile/nobody/feed.atom").await.assert_status(404);
+    }
+);
+
+api_test!(
+    async fn a_feed_holds_one_page_of_the_newest_articles(app) {
+        let author = app.register("prolific").await;
+        for n in 0..(server::discovery::FEED_ENTRIES + 2) {
+            app.create_article(&author, &format!("Article number {n}"), &[])
+                .await;
+        }
+        let global = feed(&app, "/feed.atom").await;
+        assert_eq!(
+            global.entries.len() as i64,
+            server::discovery::FEED_ENTRIES
+        );
+        assert_eq!(
+            global.entries[0].title.value,
+            format!("Article number {}", server::discovery::FEED_ENTRIES + 1)
+        );
+    }
+);
