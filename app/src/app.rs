@@ -1,10 +1,11 @@
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::erased::page;
 use crate::components::layout::{Footer, Header};
+use crate::components::page_meta::document_title;
 use crate::pages::article::ArticlePage;
 use crate::pages::auth::{LoginPage, RegisterPage};
 use crate::pages::editor::EditorPage;
@@ -47,8 +48,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/conduit.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
-        <Meta name="description" content="Conduit: a place to share your knowledge." />
-        <Title formatter=|title: String| if title.is_empty() { "Conduit".to_string() } else { format!("{title} — Conduit") } />
+        <Title formatter=document_title />
         <Router>
             // `target` makes the browser, not the router, follow the link: a fragment navigation
             // moves keyboard focus to <main> (the router would only scroll).

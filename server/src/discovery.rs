@@ -50,7 +50,13 @@ impl Origin {
     fn of(site: &SiteOrigin, headers: &HeaderMap, uri: &Uri) -> Result<Origin, Response> {
         site.of(headers, uri)
             .map(|origin| Origin(origin.ascii_serialization()))
-            .ok_or_else(|| (StatusCode::BAD_REQUEST, "a Host header naming a host is required").into_response())
+            .ok_or_else(|| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "a Host header naming a host is required",
+                )
+                    .into_response()
+            })
     }
 
     fn url(&self, path: &str) -> String {
@@ -145,7 +151,10 @@ async fn sitemap_page(
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     if page == Some(0) {
-        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", escape(origin.url("/"))));
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc></url>\n",
+            escape(origin.url("/"))
+        ));
     }
     for entry in entries {
         xml.push_str(&format!(

@@ -1,6 +1,7 @@
 //! The Leptos side of the router: server-rendered pages, server functions under their own
 //! prefix, static files, and the cross-site request guard on server functions.
 
+use app::components::page_meta::RequestOrigin;
 use app::server_ctx::AppState;
 use app::{shell, App, SERVER_FN_PREFIX};
 use axum::body::Body;
@@ -25,9 +26,11 @@ use crate::layers::CspNonce;
 pub fn routes(site: Arc<SiteOrigin>, state: AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let context_site = site.clone();
     let request_context = move || {
         provide_context(context_state.clone());
         provide_csp_nonce();
+        provide_site_origin(&context_site);
     };
     let shell_options = state.leptos_options.clone();
     let app_shell = move || shell(shell_options.clone());
@@ -62,6 +65,15 @@ fn provide_csp_nonce() {
         use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
     if let Some(CspNonce(nonce)) = nonce {
         provide_context(Nonce::from_value(nonce));
+    }
+}
+
+/// Pages make their canonical and share-card addresses absolute on the origin this request
+/// reached (none when its `Host` names no host).
+fn provide_site_origin(site: &SiteOrigin) {
+    let origin = use_context::<Parts>().and_then(|parts| site.of(&parts.headers, &parts.uri));
+    if let Some(origin) = origin {
+        provide_context(RequestOrigin(origin.ascii_serialization()));
     }
 }
 

@@ -4,4 +4,5 @@ pub mod error;
 pub mod follow;
 pub mod form;
 pub mod layout;
+pub mod page_meta;
 pub mod session;

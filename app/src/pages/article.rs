@@ -1,8 +1,8 @@
 //! The article page: the rendered body, author and reader actions, and comments.
 
+use crate::components::page_meta::{Authorship, PageMeta};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
@@ -176,8 +176,18 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
     let tags = article.tag_list.clone();
     let slug = article.slug.clone();
     let comments_empty = comments.is_empty();
+    let authorship = Authorship {
+        author_path: profile_href(&article.author.username),
+        published: article.created_at.clone(),
+    };
     view! {
-        <Title text=title.clone() />
+        <PageMeta
+            title=title.clone()
+            description=article.description.clone()
+            path=article_href(&slug)
+            feed=format!("{}/feed.atom", authorship.author_path)
+            article=authorship
+        />
         <div class="article-page">
             <div class="banner">
                 <div class="container">

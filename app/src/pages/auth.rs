@@ -1,8 +1,8 @@
 //! Sign in and sign up.
 
+use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::erased::SyncHydrated;
@@ -89,7 +89,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let pending = action.pending();
     view! {
-        <Title text="Sign in" />
+        <PageMeta title="Sign in" description=SITE_DESCRIPTION path="/login" />
         <div class="auth-page">
             <div class="container page">
                 <div class="row">
@@ -120,7 +120,7 @@ pub fn RegisterPage() -> impl IntoView {
     on_signed_in(action.value(), |_: &()| "/".to_string());
     let pending = action.pending();
     view! {
-        <Title text="Sign up" />
+        <PageMeta title="Sign up" description=SITE_DESCRIPTION path="/register" />
         <div class="auth-page">
             <div class="container page">
                 <div class="row">

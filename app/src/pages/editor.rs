@@ -1,9 +1,9 @@
 //! The editor: writing a new article (`/editor`) or changing one of your own (`/editor/:slug`).
 
+use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 
 use crate::components::article_list::article_href;
 use crate::components::erased::{Erase, SyncHydrated};
@@ -86,7 +86,7 @@ pub fn EditorPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Editor" />
+        <PageMeta title="Editor" description=SITE_DESCRIPTION path=use_location().pathname.get_untracked() />
         <div class="editor-page">
             <div class="container page">
                 <div class="row">

@@ -1,7 +1,7 @@
 //! The home page: the global feed, the signed-in user's feed, tag feeds, and popular tags.
 
+use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::article_list::{page_number, segment, ArticleList, SetFavorite};
@@ -71,8 +71,29 @@ pub fn HomePage() -> impl IntoView {
         Feed::Tag(tag) => format!("/tag/{}?page={n}", segment(&tag)),
     });
 
+    let meta = move || {
+        let (title, description, path, feed_path) = match feed.get() {
+            Feed::Tag(tag) => {
+                let page = format!("/tag/{}", segment(&tag));
+                let feed_path = format!("{page}/feed.atom");
+                (
+                    format!("#{tag}"),
+                    format!("The newest Conduit articles tagged {tag}."),
+                    page,
+                    feed_path,
+                )
+            }
+            Feed::Global | Feed::Following => (
+                "Home".to_string(),
+                SITE_DESCRIPTION.to_string(),
+                "/".to_string(),
+                "/feed.atom".to_string(),
+            ),
+        };
+        view! { <PageMeta title description path feed=feed_path /> }
+    };
     view! {
-        <Title text="Home" />
+        {meta}
         <div class="home-page">
             <div class="banner">
                 <div class="container">

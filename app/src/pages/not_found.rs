@@ -1,5 +1,6 @@
+use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_router::hooks::use_location;
 
 /// The page for unknown routes, articles and profiles; the server answers it with a 404.
 #[component]
@@ -9,7 +10,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Page not found" />
+        <PageMeta title="Page not found" description=SITE_DESCRIPTION path=use_location().pathname.get_untracked() />
         <div class="not-found-page">
             <div class="container page">
                 <h1>"Page not found"</h1>

@@ -1,7 +1,7 @@
 //! A profile: the user's card with follow or edit-settings, and their articles or favorites.
 
+use crate::components::page_meta::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::components::article_list::{page_number, profile_href, ArticleList, SetFavorite};
@@ -40,6 +40,14 @@ pub async fn profile_page(
     };
     let list = articles::list(db, viewer, &filter, page).await?;
     Ok((profile, list))
+}
+
+/// A profile's own words when it has a bio, else what the page lists.
+fn profile_description(profile: &Profile) -> String {
+    match profile.bio.as_deref().map(str::trim) {
+        Some(bio) if !bio.is_empty() => bio.to_string(),
+        _ => format!("Articles by {} on Conduit.", profile.username),
+    }
 }
 
 #[component]
@@ -83,7 +91,12 @@ pub fn ProfilePage() -> impl IntoView {
                         let mine = session.username().as_deref() == Some(profile.username.as_str());
                         let base = profile_href(&profile.username);
                         view! {
-                            <Title text=profile.username.clone() />
+                            <PageMeta
+                                title=profile.username.clone()
+                                description=profile_description(&profile)
+                                path=if favorites.get_untracked() { format!("{base}/favorites") } else { base.clone() }
+                                feed=format!("{base}/feed.atom")
+                            />
                             <div class="profile-page">
                                 <div class="user-info">
                                     <div class="container">

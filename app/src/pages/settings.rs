@@ -1,8 +1,8 @@
 //! Settings: the signed-in user's profile, email and password, and logging out.
 
+use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::article_list::profile_href;
@@ -74,7 +74,7 @@ pub fn SettingsPage() -> impl IntoView {
     let pending = update.pending();
 
     view! {
-        <Title text="Settings" />
+        <PageMeta title="Settings" description=SITE_DESCRIPTION path="/settings" />
         <div class="settings-page">
             <div class="container page">
                 <div class="row">

@@ -49,7 +49,10 @@ async fn feed(app: &TestApp, path: &str) -> Feed {
         .iter()
         .any(|l| l.rel == "self" && l.href == feed.id));
     for entry in &feed.entries {
-        assert!(entry.id.starts_with(&format!("{ORIGIN}/article/")), "{entry:?}");
+        assert!(
+            entry.id.starts_with(&format!("{ORIGIN}/article/")),
+            "{entry:?}"
+        );
         assert!(!entry.title.value.is_empty());
         assert!(
             !entry.authors.is_empty() || !feed.authors.is_empty(),
@@ -66,7 +69,10 @@ async fn feed(app: &TestApp, path: &str) -> Feed {
 }
 
 fn titles(feed: &Feed) -> Vec<&str> {
-    feed.entries.iter().map(|e| e.title.value.as_str()).collect()
+    feed.entries
+        .iter()
+        .map(|e| e.title.value.as_str())
+        .collect()
 }
 
 api_test!(
@@ -229,5 +235,99 @@ api_test!(
             global.entries[0].title.value,
             format!("Article number {}", server::discovery::FEED_ENTRIES + 1)
         );
+    }
+);
+
+/// The `<head>` of the page at `path`, with JavaScript off.
+async fn head_of(app: &TestApp, path: &str) -> String {
+    let resp = fetch(app, path).await;
+    resp.assert_status(200);
+    let end = resp.text.find("</head>").expect("a head");
+    resp.text[..end].to_string()
+}
+
+/// The `content` of every `<meta {key}="{name}">` in `head`.
+fn meta<'a>(head: &'a str, key: &str, name: &str) -> Vec<&'a str> {
+    let marker = format!("{key}=\"{name}\"");
+    head.split("<meta ")
+        .skip(1)
+        .filter(|tag| tag.split('>').next().unwrap_or("").contains(&marker))
+        .filter_map(|tag| tag.split("content=\"").nth(1)?.split('"').next())
+        .collect()
+}
+
+fn links<'a>(head: &'a str, rel: &str) -> Vec<&'a str> {
+    let marker = format!("rel=\"{rel}\"");
+    head.split("<link ")
+        .skip(1)
+        .map(|tag| tag.split('>').next().unwrap_or(""))
+        .filter(|tag| tag.contains(&marker))
+        .filter_map(|tag| tag.split("href=\"").nth(1)?.split('"').next())
+        .collect()
+}
+
+api_test!(
+    async fn every_page_describes_itself_once_with_share_cards_a_canonical_link_and_its_feed(app) {
+        let ada = app.register("ada").await;
+        let article = app.create_article(&ada, "Share me", &["rust"]).await;
+        let slug = article["slug"].as_str().unwrap();
+
+        let head = head_of(&app, &format!("/article/{slug}")).await;
+        assert_eq!(meta(&head, "name", "description"), ["About Share me"], "{head}");
+        assert_eq!(meta(&head, "property", "og:title"), ["Share me — Conduit"]);
+        assert_eq!(meta(&head, "property", "og:description"), ["About Share me"]);
+        assert_eq!(meta(&head, "property", "og:type"), ["article"]);
+        let url = format!("{ORIGIN}/article/{slug}");
+        assert_eq!(meta(&head, "property", "og:url"), [url.as_str()]);
+        assert_eq!(links(&head, "canonical"), [url.as_str()]);
+        assert_eq!(
+            meta(&head, "property", "article:author"),
+            ["http://conduit.test/profile/ada"]
+        );
+        assert_eq!(
+            meta(&head, "property", "article:published_time"),
+            [article["createdAt"].as_str().unwrap()]
+        );
+        assert_eq!(meta(&head, "name", "twitter:card"), ["summary"]);
+        assert_eq!(meta(&head, "name", "twitter:title"), ["Share me — Conduit"]);
+        assert_eq!(
+            links(&head, "alternate"),
+            ["http://conduit.test/profile/ada/feed.atom"]
+        );
+
+        let head = head_of(&app, "/").await;
+        assert_eq!(
+            meta(&head, "name", "description"),
+            ["Conduit: a place to share your knowledge."]
+        );
+        assert_eq!(links(&head, "canonical"), ["http://conduit.test/"]);
+        assert_eq!(links(&head, "alternate"), ["http://conduit.test/feed.atom"]);
+
+        let head = head_of(&app, "/tag/rust").await;
+        assert_eq!(
+            meta(&head, "name", "description"),
+            ["The newest Conduit articles tagged rust."]
+        );
+        assert_eq!(
+            links(&head, "alternate"),
+            ["http://conduit.test/tag/rust/feed.atom"]
+        );
+
+        let head = head_of(&app, "/profile/ada").await;
+        assert_eq!(
+            meta(&head, "name", "description"),
+            ["Articles by ada on Conduit."]
+        );
+        assert_eq!(links(&head, "canonical"), ["http://conduit.test/profile/ada"]);
+        assert_eq!(
+            links(&head, "alternate"),
+            ["http://conduit.test/profile/ada/feed.atom"]
+        );
+
+        for page in ["/login", "/register"] {
+            let head = head_of(&app, page).await;
+            assert_eq!(meta(&head, "name", "description").len(), 1, "{page}: {head}");
+            assert_eq!(links(&head, "canonical"), [format!("{ORIGIN}{page}").as_str()]);
+        }
     }
 );
