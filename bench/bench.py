@@ -146,6 +146,16 @@ def conduit_server(database_url, data_dir, wrapper=(), extra_env=None, binary=No
     return server
 
 
+def record_drill(key, result):
+    """Keeps `result` in bench/results/drills.json under `key`, stamped with when it ran (the
+    drills that take `--record` for a before/after pair)."""
+    path = ROOT / "bench" / "results" / "drills.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    result["ran"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results[key] = result
+    path.write_text(json.dumps(results, indent=1) + "\n")
+
+
 def http_json(base, method, path, body=None, token=None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, method=method)

@@ -208,11 +208,7 @@ def main():
         result["source"] = opts.source
     print(json.dumps(result, indent=1))
     if opts.record:
-        path = bench.ROOT / "bench" / "results" / "drills.json"
-        results = json.loads(path.read_text()) if path.exists() else {}
-        result["ran"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        results["abuse" if opts.record == "after" else "abuse_before"] = result
-        path.write_text(json.dumps(results, indent=1) + "\n")
+        bench.record_drill("abuse" if opts.record == "after" else "abuse_before", result)
     sys.exit(0 if result["passed"] or opts.record == "before" else 1)
 
 

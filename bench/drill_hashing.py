@@ -136,11 +136,7 @@ def main():
     result = run(opts.binary)
     print(json.dumps(result, indent=1))
     if opts.record:
-        path = bench.ROOT / "bench" / "results" / "drills.json"
-        results = json.loads(path.read_text()) if path.exists() else {}
-        result["ran"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        results["hashing" if opts.record == "after" else "hashing_before"] = result
-        path.write_text(json.dumps(results, indent=1) + "\n")
+        bench.record_drill("hashing" if opts.record == "after" else "hashing_before", result)
     sys.exit(0 if result["passed"] else 1)
 
 

@@ -15,8 +15,9 @@ use app::domain::{profiles, sitemap};
 use app::models::Article;
 use app::server_ctx::AppState;
 use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text};
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -43,24 +44,39 @@ pub fn routes(site: Arc<SiteOrigin>) -> Router<AppState> {
         .layer(Extension(site))
 }
 
-/// The site's origin as this request reached it, e.g. `https://conduit.example.com`.
-struct Origin(String);
+/// What every handler here needs: the state, and the site's origin as this request reached it
+/// (e.g. `https://conduit.example.com`). A request whose `Host` names no host is a 400.
+struct Here {
+    state: AppState,
+    origin: String,
+}
 
-impl Origin {
-    fn of(site: &SiteOrigin, headers: &HeaderMap, uri: &Uri) -> Result<Origin, Response> {
-        site.of(headers, uri)
-            .map(|origin| Origin(origin.ascii_serialization()))
-            .ok_or_else(|| {
-                (
-                    StatusCode::BAD_REQUEST,
-                    "a Host header naming a host is required",
-                )
-                    .into_response()
-            })
+impl FromRequestParts<AppState> for Here {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        // `routes` layers it in; a router built without it is a bug to log, not to panic on.
+        let Some(site) = parts.extensions.get::<Arc<SiteOrigin>>() else {
+            tracing::error!("discovery routes served without the site origin");
+            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        };
+        match site.of(&parts.headers, &parts.uri) {
+            Some(origin) => Ok(Here {
+                state: state.clone(),
+                origin: origin.ascii_serialization(),
+            }),
+            None => Err((
+                StatusCode::BAD_REQUEST,
+                "a Host header naming a host is required",
+            )
+                .into_response()),
+        }
     }
+}
 
+impl Here {
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.0)
+        format!("{}{path}", self.origin)
     }
 }
 
@@ -75,35 +91,18 @@ fn document(content_type: &'static str, body: String) -> Response {
         .into_response()
 }
 
-async fn robots(
-    Extension(site): Extension<Arc<SiteOrigin>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let origin = match Origin::of(&site, &headers, &uri) {
-        Ok(origin) => origin,
-        Err(refused) => return refused,
-    };
+async fn robots(here: Here) -> Response {
     // Pages for one signed-in person, and the machine interfaces, are nothing to index.
     let body = format!(
         "User-agent: *\nAllow: /\nDisallow: /settings\nDisallow: /editor\nDisallow: /login\n\
          Disallow: /register\nDisallow: /rpc/\nDisallow: /api/\n\nSitemap: {}\n",
-        origin.url("/sitemap.xml")
+        here.url("/sitemap.xml")
     );
     document("text/plain; charset=utf-8", body)
 }
 
-async fn sitemap_index(
-    State(state): State<AppState>,
-    Extension(site): Extension<Arc<SiteOrigin>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let origin = match Origin::of(&site, &headers, &uri) {
-        Ok(origin) => origin,
-        Err(refused) => return refused,
-    };
-    let pages = match sitemap::pages(&state.db).await {
+async fn sitemap_index(here: Here) -> Response {
+    let pages = match sitemap::pages(&here.state.db).await {
         Ok(pages) => pages,
         Err(err) => return ApiError::from(err).into_response(),
     };
@@ -114,31 +113,21 @@ async fn sitemap_index(
     for page in 0..pages {
         xml.push_str(&format!(
             "  <sitemap><loc>{}</loc></sitemap>\n",
-            escape(origin.url(&format!("/sitemaps/articles-{page}.xml")))
+            escape(here.url(&format!("/sitemaps/articles-{page}.xml")))
         ));
     }
     xml.push_str("</sitemapindex>\n");
     document("application/xml; charset=utf-8", xml)
 }
 
-async fn sitemap_page(
-    State(state): State<AppState>,
-    Extension(site): Extension<Arc<SiteOrigin>>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let origin = match Origin::of(&site, &headers, &uri) {
-        Ok(origin) => origin,
-        Err(refused) => return refused,
-    };
+async fn sitemap_page(here: Here, Path(file): Path<String>) -> Response {
     let page = file
         .strip_prefix("articles-")
         .and_then(|rest| rest.strip_suffix(".xml"))
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|n| n.parse::<i64>().ok());
     let entries = match page {
-        Some(page) => sitemap::page(&state.db, page).await,
+        Some(page) => sitemap::page(&here.state.db, page).await,
         None => Ok(None),
     };
     let entries = match entries {
@@ -153,13 +142,13 @@ async fn sitemap_page(
     if page == Some(0) {
         xml.push_str(&format!(
             "  <url><loc>{}</loc></url>\n",
-            escape(origin.url("/"))
+            escape(here.url("/"))
         ));
     }
     for entry in entries {
         xml.push_str(&format!(
             "  <url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
-            escape(origin.url(&article_href(&entry.slug))),
+            escape(here.url(&article_href(&entry.slug))),
             entry.updated_at
         ));
     }
@@ -201,46 +190,19 @@ impl Source {
     }
 }
 
-async fn global_feed(
-    state: State<AppState>,
-    site: Extension<Arc<SiteOrigin>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    feed(state, site, headers, uri, Source::Global).await
+async fn global_feed(here: Here) -> Response {
+    feed(here, Source::Global).await
 }
 
-async fn tag_feed(
-    state: State<AppState>,
-    site: Extension<Arc<SiteOrigin>>,
-    Path(tag): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    feed(state, site, headers, uri, Source::Tag(tag)).await
+async fn tag_feed(here: Here, Path(tag): Path<String>) -> Response {
+    feed(here, Source::Tag(tag)).await
 }
 
-async fn author_feed(
-    state: State<AppState>,
-    site: Extension<Arc<SiteOrigin>>,
-    Path(username): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    feed(state, site, headers, uri, Source::Author(username)).await
+async fn author_feed(here: Here, Path(username): Path<String>) -> Response {
+    feed(here, Source::Author(username)).await
 }
 
-async fn feed(
-    State(state): State<AppState>,
-    Extension(site): Extension<Arc<SiteOrigin>>,
-    headers: HeaderMap,
-    uri: Uri,
-    source: Source,
-) -> Response {
-    let origin = match Origin::of(&site, &headers, &uri) {
-        Ok(origin) => origin,
-        Err(refused) => return refused,
-    };
+async fn feed(here: Here, source: Source) -> Response {
     let filter = match &source {
         Source::Global => Filter::default(),
         Source::Tag(tag) => Filter {
@@ -249,7 +211,7 @@ async fn feed(
         },
         Source::Author(username) => {
             // An author who does not exist has no feed (a tag nobody used has an empty one).
-            if let Err(err) = profiles::get(&state.db, None, username).await {
+            if let Err(err) = profiles::get(&here.state.db, None, username).await {
                 return ApiError::from(err).into_response();
             }
             Filter {
@@ -262,7 +224,7 @@ async fn feed(
         limit: FEED_ENTRIES,
         offset: 0,
     };
-    let list = match articles::list(&state.db, None, &filter, page).await {
+    let list = match articles::list(&here.state.db, None, &filter, page).await {
         Ok(list) => list,
         Err(err) => return ApiError::from(err).into_response(),
     };
@@ -270,7 +232,7 @@ async fn feed(
     let entries: Vec<Entry> = list
         .articles
         .iter()
-        .map(|article| entry(&origin, article))
+        .map(|article| entry(&here, article))
         .collect();
     // The newest change among the entries; an empty feed says the epoch rather than "now", so
     // that it reads the same until something is published.
@@ -281,11 +243,11 @@ async fn feed(
         .unwrap_or_else(|| timestamp("1970-01-01T00:00:00Z"));
     let feed = Feed {
         title: Text::plain(source.title()),
-        id: origin.url(&feed_path),
+        id: here.url(&feed_path),
         updated,
         links: vec![
-            link(origin.url(&feed_path), "self", "application/atom+xml"),
-            link(origin.url(&page_path), "alternate", "text/html"),
+            link(here.url(&feed_path), "self", "application/atom+xml"),
+            link(here.url(&page_path), "alternate", "text/html"),
         ],
         entries,
         ..Feed::default()
@@ -293,8 +255,8 @@ async fn feed(
     document("application/atom+xml; charset=utf-8", feed.to_string())
 }
 
-fn entry(origin: &Origin, article: &Article) -> Entry {
-    let url = origin.url(&article_href(&article.slug));
+fn entry(here: &Here, article: &Article) -> Entry {
+    let url = here.url(&article_href(&article.slug));
     Entry {
         title: Text::plain(article.title.clone()),
         id: url.clone(),
@@ -302,7 +264,7 @@ fn entry(origin: &Origin, article: &Article) -> Entry {
         published: Some(timestamp(&article.created_at)),
         authors: vec![Person {
             name: article.author.username.clone(),
-            uri: Some(origin.url(&profile_href(&article.author.username))),
+            uri: Some(here.url(&profile_href(&article.author.username))),
             ..Person::default()
         }],
         links: vec![link(url, "alternate", "text/html")],

@@ -68,6 +68,14 @@ async fn feed(app: &TestApp, path: &str) -> Feed {
     feed
 }
 
+/// The page a feed follows.
+fn alternate(feed: &Feed) -> Option<&str> {
+    feed.links
+        .iter()
+        .find(|l| l.rel == "alternate")
+        .map(|l| l.href.as_str())
+}
+
 fn titles(feed: &Feed) -> Vec<&str> {
     feed.entries
         .iter()
@@ -197,20 +205,15 @@ api_test!(
         assert_eq!(bobs.summary.as_ref().unwrap().value, "About Bob on rust");
         let tags: Vec<&str> = bobs.categories.iter().map(|c| c.term.as_str()).collect();
         assert_eq!(tags, ["rust", "web"]);
-        assert!(global
-            .links
-            .iter()
-            .any(|l| l.rel == "alternate" && l.href == "http://conduit.test/"));
+        assert_eq!(alternate(&global), Some("http://conduit.test/"));
 
         let rust = feed(&app, "/tag/rust/feed.atom").await;
         assert_eq!(titles(&rust), ["Bob on rust", "Ada on rust"]);
-        assert!(rust
-            .links
-            .iter()
-            .any(|l| l.rel == "alternate" && l.href == "http://conduit.test/tag/rust"));
+        assert_eq!(alternate(&rust), Some("http://conduit.test/tag/rust"));
 
         let adas = feed(&app, "/profile/ada/feed.atom").await;
         assert_eq!(titles(&adas), ["Ada on cooking", "Ada on rust"]);
+        assert_eq!(alternate(&adas), Some("http://conduit.test/profile/ada"));
 
         // A tag nobody used has an empty feed; an author who does not exist has none.
         let unused = feed(&app, "/tag/nothing-here/feed.atom").await;
@@ -246,24 +249,24 @@ async fn head_of(app: &TestApp, path: &str) -> String {
     resp.text[..end].to_string()
 }
 
-/// The `content` of every `<meta {key}="{name}">` in `head`.
-fn meta<'a>(head: &'a str, key: &str, name: &str) -> Vec<&'a str> {
-    let marker = format!("{key}=\"{name}\"");
-    head.split("<meta ")
+/// The `wanted` attribute of every `<{element} ...>` in `head` that carries `marker`.
+fn attribute<'a>(head: &'a str, element: &str, marker: &str, wanted: &str) -> Vec<&'a str> {
+    head.split(&format!("<{element} "))
         .skip(1)
-        .filter(|tag| tag.split('>').next().unwrap_or("").contains(&marker))
-        .filter_map(|tag| tag.split("content=\"").nth(1)?.split('"').next())
+        .map(|tag| tag.split('>').next().unwrap_or(""))
+        .filter(|tag| tag.contains(marker))
+        .filter_map(|tag| tag.split(&format!("{wanted}=\"")).nth(1)?.split('"').next())
         .collect()
 }
 
+/// The `content` of every `<meta {key}="{name}">` in `head`.
+fn meta<'a>(head: &'a str, key: &str, name: &str) -> Vec<&'a str> {
+    attribute(head, "meta", &format!("{key}=\"{name}\""), "content")
+}
+
+/// The `href` of every `<link rel="{rel}">` in `head`.
 fn links<'a>(head: &'a str, rel: &str) -> Vec<&'a str> {
-    let marker = format!("rel=\"{rel}\"");
-    head.split("<link ")
-        .skip(1)
-        .map(|tag| tag.split('>').next().unwrap_or(""))
-        .filter(|tag| tag.contains(&marker))
-        .filter_map(|tag| tag.split("href=\"").nth(1)?.split('"').next())
-        .collect()
+    attribute(head, "link", &format!("rel=\"{rel}\""), "href")
 }
 
 api_test!(
@@ -295,34 +298,28 @@ api_test!(
             ["http://conduit.test/profile/ada/feed.atom"]
         );
 
-        let head = head_of(&app, "/").await;
-        assert_eq!(
-            meta(&head, "name", "description"),
-            ["Conduit: a place to share your knowledge."]
-        );
-        assert_eq!(links(&head, "canonical"), ["http://conduit.test/"]);
-        assert_eq!(links(&head, "alternate"), ["http://conduit.test/feed.atom"]);
-
-        let head = head_of(&app, "/tag/rust").await;
-        assert_eq!(
-            meta(&head, "name", "description"),
-            ["The newest Conduit articles tagged rust."]
-        );
-        assert_eq!(
-            links(&head, "alternate"),
-            ["http://conduit.test/tag/rust/feed.atom"]
-        );
-
-        let head = head_of(&app, "/profile/ada").await;
-        assert_eq!(
-            meta(&head, "name", "description"),
-            ["Articles by ada on Conduit."]
-        );
-        assert_eq!(links(&head, "canonical"), ["http://conduit.test/profile/ada"]);
-        assert_eq!(
-            links(&head, "alternate"),
-            ["http://conduit.test/profile/ada/feed.atom"]
-        );
+        // Lists: (path, description, canonical path, feed path).
+        for (path, description, canonical, feed) in [
+            ("/", "Conduit: a place to share your knowledge.", "/", "/feed.atom"),
+            (
+                "/tag/rust",
+                "The newest Conduit articles tagged rust.",
+                "/tag/rust",
+                "/tag/rust/feed.atom",
+            ),
+            (
+                "/profile/ada",
+                "Articles by ada on Conduit.",
+                "/profile/ada",
+                "/profile/ada/feed.atom",
+            ),
+        ] {
+            let head = head_of(&app, path).await;
+            assert_eq!(meta(&head, "name", "description"), [description], "{path}");
+            let absolute = |p: &str| format!("{ORIGIN}{p}");
+            assert_eq!(links(&head, "canonical"), [absolute(canonical)], "{path}");
+            assert_eq!(links(&head, "alternate"), [absolute(feed)], "{path}");
+        }
 
         for page in ["/login", "/register"] {
             let head = head_of(&app, page).await;
