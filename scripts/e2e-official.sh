@@ -9,9 +9,12 @@
 # Arguments after the mode go to `playwright test` (a spec file, --grep ...). With
 # CONDUIT_E2E_KEEP=1 the temporary folder (reports, traces, server logs) is kept and named.
 #
-# Needs what the test command installs: the server (target/debug/conduit, or CONDUIT_BIN), the
-# site (target/site, or CONDUIT_SITE_ROOT), end2end/node_modules (@playwright/test, from
-# end2end/package-lock.json) and Debian's chromium. The suite's files are copied to a temporary
+# It builds and runs the release server and site (`cargo leptos build --release`), as
+# `scripts/run.sh` serves them: the suite waits only for the `load` event and gives each action
+# 5 s, and the debug WASM (18 MB) can hydrate later than that, when the tag input's Enter still
+# submits the form as the no-JavaScript page does. CONDUIT_BIN and CONDUIT_SITE_ROOT name another
+# build instead. Needs what the test command installs: end2end/node_modules (@playwright/test,
+# from end2end/package-lock.json) and Debian's chromium. The suite's files are copied to a temporary
 # folder and run from there; nothing of them enters this repository.
 #
 # Exit status 0 when no test failed but the one the suite itself points at a public host
@@ -28,10 +31,13 @@ EXTRA=("${@:3}")
 case "$WHICH" in fullstack | ssr) MODES=("$WHICH") ;; both) MODES=(fullstack ssr) ;; *) usage ;; esac
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-CONDUIT_BIN="${CONDUIT_BIN:-$ROOT/target/debug/conduit}"
-SITE_ROOT="${CONDUIT_SITE_ROOT:-$ROOT/target/site}"
-[ -x "$CONDUIT_BIN" ] || { echo "no server at $CONDUIT_BIN (scripts/test.sh rust builds it)" >&2; exit 2; }
-[ -d "$SITE_ROOT/pkg" ] || { echo "no site at $SITE_ROOT (scripts/test.sh wasm builds it)" >&2; exit 2; }
+if [ -z "${CONDUIT_BIN:-}" ]; then
+  (cd "$ROOT" && cargo leptos build --release)
+  CONDUIT_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/conduit"
+fi
+SITE_ROOT="${CONDUIT_SITE_ROOT:-${CARGO_TARGET_DIR:-$ROOT/target}/site}"
+[ -x "$CONDUIT_BIN" ] || { echo "no server at $CONDUIT_BIN" >&2; exit 2; }
+[ -d "$SITE_ROOT/pkg" ] || { echo "no site at $SITE_ROOT" >&2; exit 2; }
 [ -d "$ROOT/end2end/node_modules/@playwright/test" ] || { echo "no end2end/node_modules (cd end2end && npm ci)" >&2; exit 2; }
 
 # The one test allowed to fail, as Playwright titles it: file › describe › test.
@@ -39,6 +45,7 @@ PUBLIC_HOST_TEST="health.spec.ts › Health Checks › API should be accessible"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/conduit-e2e-official.XXXXXX")"
 SERVER_PID=""
+# shellcheck disable=SC2329 # run by the EXIT trap
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   if [ "${CONDUIT_E2E_KEEP:-0}" = 1 ]; then echo "kept: $WORK"; else rm -rf "$WORK"; fi

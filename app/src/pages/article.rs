@@ -234,7 +234,7 @@ fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl I
                     </a>
                     <ActionForm action=actions.delete attr:class="delete-form">{SyncHydrated(view! {
                         <input type="hidden" name="slug" value=slug.clone() />
-                        <button type="submit" class="btn btn-sm btn-outline-danger" disabled=actions.delete.pending()>
+                        <button type="submit" class="btn btn-sm btn-outline-danger" disabled=actions.delete.pending() aria-busy=move || actions.delete.pending().get().to_string()>
                             <i class="ion-trash-a" aria-hidden="true"></i>" Delete Article"
                         </button>
                     })}</ActionForm>
@@ -338,7 +338,7 @@ fn CommentCard(
                         <ActionForm action attr:class="delete-comment-form">{SyncHydrated(view! {
                             <input type="hidden" name="slug" value=slug.clone() />
                             <input type="hidden" name="id" value=comment.id.to_string() />
-                            <button type="submit" aria-label="Delete comment" disabled=action.pending()>
+                            <button type="submit" aria-label="Delete comment" disabled=action.pending() aria-busy=move || action.pending().get().to_string()>
                                 <i class="ion-trash-a" aria-hidden="true"></i>
                             </button>
                         })}</ActionForm>

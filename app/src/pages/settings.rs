@@ -109,7 +109,7 @@ pub fn SettingsPage() -> impl IntoView {
                         </Suspense>
                         <hr />
                         <ActionForm action=logout>{SyncHydrated(view! {
-                            <button class="btn btn-outline-danger" type="submit">"Or click here to logout."</button>
+                            <button class="btn btn-outline-danger" type="submit" disabled=logout.pending() aria-busy=move || logout.pending().get().to_string()>"Or click here to logout."</button>
                         })}</ActionForm>
                     </div>
                 </div>
