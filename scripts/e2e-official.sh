@@ -13,8 +13,8 @@
 # `scripts/run.sh` serves them: the suite waits only for the `load` event and gives each action
 # 5 s, and the debug WASM (18 MB) can hydrate later than that, when the tag input's Enter still
 # submits the form as the no-JavaScript page does. CONDUIT_BIN and CONDUIT_SITE_ROOT name another
-# build instead. Needs what the test command installs: end2end/node_modules (@playwright/test,
-# from end2end/package-lock.json) and Debian's chromium. The suite's files are copied to a temporary
+# build instead. It installs what the test command does (scripts/setup.sh): the build tools,
+# end2end/node_modules (@playwright/test, from end2end/package-lock.json), Debian's chromium. The suite's files are copied to a temporary
 # folder and run from there; nothing of them enters this repository.
 #
 # Exit status 0 when no test failed but the one the suite itself points at a public host
@@ -31,6 +31,10 @@ EXTRA=("${@:3}")
 case "$WHICH" in fullstack | ssr) MODES=("$WHICH") ;; both) MODES=(fullstack ssr) ;; *) usage ;; esac
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+# The build tools, wasm-opt on PATH, end2end/node_modules and chromium, as the test command has them.
+# shellcheck source-path=SCRIPTDIR/.. source=scripts/setup.sh
+. scripts/setup.sh
 if [ -z "${CONDUIT_BIN:-}" ]; then
   (cd "$ROOT" && cargo leptos build --release)
   CONDUIT_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/conduit"
@@ -38,7 +42,6 @@ fi
 SITE_ROOT="${CONDUIT_SITE_ROOT:-${CARGO_TARGET_DIR:-$ROOT/target}/site}"
 [ -x "$CONDUIT_BIN" ] || { echo "no server at $CONDUIT_BIN" >&2; exit 2; }
 [ -d "$SITE_ROOT/pkg" ] || { echo "no site at $SITE_ROOT" >&2; exit 2; }
-[ -d "$ROOT/end2end/node_modules/@playwright/test" ] || { echo "no end2end/node_modules (cd end2end && npm ci)" >&2; exit 2; }
 
 # The one test allowed to fail, as Playwright titles it: file › describe › test.
 PUBLIC_HOST_TEST="health.spec.ts › Health Checks › API should be accessible"
