@@ -28,6 +28,7 @@ for (const [size, viewport] of Object.entries(viewports)) {
     const tag = `layout${Date.now().toString(36)}`;
     await publish(page, { title: `Layout ${tag}`, description: 'Where things are', body: 'Body.', tags: [tag] });
     await hydrated(page);
+    const article = page.url();
 
     // The author's two buttons, in the banner and under the article.
     for (const actions of [page.locator('.banner .article-meta'), page.locator('.article-actions .article-meta')]) {
@@ -52,6 +53,18 @@ for (const [size, viewport] of Object.entries(viewports)) {
         // Right-aligned: the button ends where the row ends.
         expect(Math.abs(button.x + button.width - (meta.x + meta.width))).toBeLessThanOrEqual(1);
       }
+    }
+
+    // A reader's buttons: Follow and Favorite share a row, in the banner and under the article.
+    await page.context().clearCookies();
+    await register(page, uniqueUser('reader'));
+    await page.goto(article);
+    await hydrated(page);
+    for (const actions of [page.locator('.banner .article-meta'), page.locator('.article-actions .article-meta')]) {
+      const follow = await box(actions.locator('button', { hasText: 'Follow' }));
+      const favorite = await box(actions.locator('button', { hasText: 'Favorite' }));
+      expect(sameRow(follow, favorite), `Follow ${JSON.stringify(follow)} and Favorite ${JSON.stringify(favorite)} share a row`).toBe(true);
+      expect(favorite.x).toBeGreaterThanOrEqual(follow.x + follow.width);
     }
   });
 }
