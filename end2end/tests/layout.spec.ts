@@ -9,10 +9,26 @@ const viewports = {
   phone: { width: 375, height: 667 },
 };
 
-async function box(locator: Locator) {
-  const found = await locator.boundingBox();
-  expect(found, `${locator} is drawn`).not.toBeNull();
-  return found!;
+type Box = { x: number; y: number; width: number; height: number };
+
+/**
+ * Where each part of `container` is drawn, all read in one layout: web fonts swap in as they
+ * arrive and move everything below them, so boxes read one call apart may come from two
+ * different layouts. Each part is a CSS selector, optionally with text its element contains;
+ * the empty selector is the container itself.
+ */
+async function boxes(container: Locator, parts: [string, string?][]): Promise<Box[]> {
+  await container.page().evaluate(() => document.fonts.ready);
+  const found = await container.evaluate((root, parts) => parts.map(([selector, text]) => {
+    const element = selector === ''
+      ? root
+      : [...root.querySelectorAll(selector)].find((e) => !text || (e.textContent ?? '').includes(text));
+    if (!element) return null;
+    const { x, y, width, height } = element.getBoundingClientRect();
+    return { x, y, width, height };
+  }), parts);
+  found.forEach((b, i) => expect(b, `${container} has ${parts[i].join(' ')}`).not.toBeNull());
+  return found as Box[];
 }
 
 /** Whether two boxes share a row: their vertical extents overlap. */
@@ -32,8 +48,7 @@ for (const [size, viewport] of Object.entries(viewports)) {
 
     // The author's two buttons, in the banner and under the article.
     for (const actions of [page.locator('.banner .article-meta'), page.locator('.article-actions .article-meta')]) {
-      const edit = await box(actions.locator('a', { hasText: 'Edit Article' }));
-      const remove = await box(actions.locator('button', { hasText: 'Delete Article' }));
+      const [edit, remove] = await boxes(actions, [['a', 'Edit Article'], ['button', 'Delete Article']]);
       expect(sameRow(edit, remove), `Edit ${JSON.stringify(edit)} and Delete ${JSON.stringify(remove)} share a row`).toBe(true);
       expect(remove.x).toBeGreaterThanOrEqual(edit.x + edit.width);
     }
@@ -45,9 +60,7 @@ for (const [size, viewport] of Object.entries(viewports)) {
       const previews = page.locator('.article-preview:has(.article-meta)');
       await expect(previews).not.toHaveCount(0);
       for (const preview of await previews.all()) {
-        const meta = await box(preview.locator('.article-meta'));
-        const info = await box(preview.locator('.article-meta .info'));
-        const button = await box(preview.locator('.article-meta button'));
+        const [meta, info, button] = await boxes(preview.locator('.article-meta'), [[''], ['.info'], ['button']]);
         expect(sameRow(info, button), `${path}: author ${JSON.stringify(info)} and button ${JSON.stringify(button)} share a row`).toBe(true);
         expect(button.x).toBeGreaterThan(info.x + info.width);
         // Right-aligned: the button ends where the row ends.
@@ -61,8 +74,7 @@ for (const [size, viewport] of Object.entries(viewports)) {
     await page.goto(article);
     await hydrated(page);
     for (const actions of [page.locator('.banner .article-meta'), page.locator('.article-actions .article-meta')]) {
-      const follow = await box(actions.locator('button', { hasText: 'Follow' }));
-      const favorite = await box(actions.locator('button', { hasText: 'Favorite' }));
+      const [follow, favorite] = await boxes(actions, [['button', 'Follow'], ['button', 'Favorite']]);
       expect(sameRow(follow, favorite), `Follow ${JSON.stringify(follow)} and Favorite ${JSON.stringify(favorite)} share a row`).toBe(true);
       expect(favorite.x).toBeGreaterThanOrEqual(follow.x + follow.width);
     }
