@@ -47,8 +47,16 @@ install_build_tools() (
   if ! have_wasm_bindgen; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
     # Lightly optimised: it rewrites every WASM build, debug builds of tens of megabytes included.
-    (cd /tmp && CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --locked wasm-bindgen-cli \
-      --version "$WASM_BINDGEN_VERSION" --force)
+    # With its own lock file, as in the image; a registry mirror can lag behind that lock file
+    # (one lacked the webpki-roots it names), and then the newest compatible dependencies do.
+    install_wasm_bindgen() {
+      (cd /tmp && CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install wasm-bindgen-cli \
+        --version "$WASM_BINDGEN_VERSION" --force "$@")
+    }
+    if ! install_wasm_bindgen --locked; then
+      log "WARNING: wasm-bindgen-cli's lock file names crates this registry lacks; resolving its dependencies afresh"
+      install_wasm_bindgen
+    fi
   fi
 )
 
