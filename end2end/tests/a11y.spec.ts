@@ -60,8 +60,16 @@ async function seed(browser: Browser) {
   return { writer, tag, slug, otherSlug, state };
 }
 
-for (const [size, viewport] of Object.entries(viewports)) {
-  test(`axe finds no serious violation on any page, ${size}`, async ({ browser }) => {
+// Both sizes in the light scheme, and the desktop in the dark one (its colours are the same at
+// every size).
+const runs = [
+  { name: 'desktop', viewport: viewports.desktop, colorScheme: 'light' },
+  { name: 'phone', viewport: viewports.phone, colorScheme: 'light' },
+  { name: 'desktop, dark scheme', viewport: viewports.desktop, colorScheme: 'dark' },
+] as const;
+
+for (const { name, viewport, colorScheme } of runs) {
+  test(`axe finds no serious violation on any page, ${name}`, async ({ browser }) => {
     test.setTimeout(300_000);
     const { writer, tag, slug, otherSlug, state } = await seed(browser);
     const shared = [
@@ -80,7 +88,7 @@ for (const [size, viewport] of Object.entries(viewports)) {
       ['signed out', signedOut, undefined],
       ['signed in', signedIn, state],
     ] as const) {
-      const context = await browser.newContext({ viewport, storageState });
+      const context = await browser.newContext({ viewport, storageState, colorScheme });
       const problems: string[] = [];
       watchConsole(context, problems);
       const page = await context.newPage();
