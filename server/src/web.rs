@@ -1,7 +1,10 @@
 //! The Leptos side of the router: server-rendered pages, server functions under their own
 //! prefix, static files, and the cross-site request guard on server functions.
 
+use app::components::error::AppError;
 use app::components::page_meta::RequestOrigin;
+use app::domain::articles;
+use app::pages::editor::{preview_document, PREVIEW_PAGE};
 use app::server_ctx::AppState;
 use app::{shell, App, SERVER_FN_PREFIX};
 use axum::body::Body;
@@ -12,7 +15,9 @@ use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::post;
+use axum::Form;
 use axum::Router;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
@@ -39,6 +44,7 @@ pub fn routes(site: Arc<SiteOrigin>, state: AppState) -> Router<AppState> {
         leptos_axum::render_app_to_stream_with_context(request_context.clone(), app_shell.clone());
     Router::new()
         .leptos_routes_with_context(&state, routes, request_context, app_shell)
+        .route(PREVIEW_PAGE, post(preview_page))
         // Files of the site root (the bundle, styles, fonts, icons), precompressed variants
         // first; any other path gets the app's 404 page. Leptos's file handler gave a file
         // the status of whatever `ResponseOptions` its fresh reactive owner found, and under
@@ -56,6 +62,25 @@ pub fn routes(site: Arc<SiteOrigin>, state: AppState) -> Router<AppState> {
             site,
             refuse_cross_site_server_fns,
         ))
+}
+
+/// The editor's form, posted without JavaScript by its Preview button. Extra fields of the form
+/// (description, tags) are ignored; missing ones are blank.
+#[derive(serde::Deserialize)]
+struct Draft {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn preview_page(Form(draft): Form<Draft>) -> Response {
+    let preview = articles::preview(&draft.title, &draft.body).map_err(AppError::from);
+    let status = match &preview {
+        Ok(_) => StatusCode::OK,
+        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    (status, Html(preview_document(preview))).into_response()
 }
 
 /// The hydration scripts carry the nonce that the security-headers layer put in the request and
@@ -79,7 +104,8 @@ fn provide_site_origin(site: &SiteOrigin) {
 
 /// Server functions change data with the visitor's session cookie, so a state-changing request
 /// (anything but GET and HEAD) is served only when the browser vouches that this site's own pages
-/// made it, by the first of these headers present:
+/// made it, by the first of these headers present (the preview page too: another site must not
+/// make it show a page of its choosing):
 ///
 /// 1. `Sec-Fetch-Site` (every current browser): `same-origin`, or `none` (the user's own
 ///    navigation);
@@ -168,7 +194,8 @@ async fn refuse_cross_site_server_fns(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with(SERVER_FN_PREFIX)
+    let path = request.uri().path();
+    if (path.starts_with(SERVER_FN_PREFIX) || path == PREVIEW_PAGE)
         && !matches!(*request.method(), Method::GET | Method::HEAD)
     {
         if let Err(why) = site.check(&request) {

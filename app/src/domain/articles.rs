@@ -390,6 +390,27 @@ fn check_draft(title: Option<&str>, description: Option<&str>, body: Option<&str
         .finish()
 }
 
+/// A draft as its article page would show it, before it is published.
+pub struct Preview {
+    pub title: String,
+    /// The body through the same renderer and sanitizer as the article page.
+    pub body_html: String,
+}
+
+/// Renders a draft for the editor's preview. Blank fields are fine (a draft may be half
+/// written), but the length limits of publishing hold, so a preview costs no more than an
+/// article would.
+pub fn preview(title: &str, body: &str) -> Result<Preview> {
+    Checks::default()
+        .optional("title", Some(title), MAX_TITLE)
+        .optional("body", Some(body), MAX_BODY)
+        .finish()?;
+    Ok(Preview {
+        title: title.to_string(),
+        body_html: super::markdown::to_safe_html(body),
+    })
+}
+
 /// Publishes a new article by `author`, within their share of writes.
 pub async fn create(db: &Db, writes: &WriteLimit, author: UserId, draft: Draft) -> Result<Article> {
     check_draft(

@@ -69,6 +69,72 @@ pub async fn publish_article(
     Ok(article.slug)
 }
 
+/// The body of a draft as its article page will show it, rendered by the same sanitizer. The
+/// editor's Preview button calls it once the page is interactive; before that, the button posts
+/// the form to [`PREVIEW_PAGE`] instead.
+#[server(prefix = "/rpc")]
+pub async fn preview_article(title: String, body: String) -> Result<String, AppError> {
+    Ok(crate::domain::articles::preview(&title, &body)?.body_html)
+}
+
+/// Where the editor's form is posted for a preview without JavaScript: a page of its own, in a
+/// new tab, so the draft stays in the editor.
+pub const PREVIEW_PAGE: &str = "/preview";
+
+/// The page [`PREVIEW_PAGE`] answers with: the draft's title and body laid out as on the article
+/// page, or why it cannot be shown.
+#[cfg(feature = "ssr")]
+pub fn preview_document(preview: Result<crate::domain::articles::Preview, AppError>) -> String {
+    let owner = Owner::new();
+    owner.with(|| {
+        let (title, content) = match preview {
+            Ok(preview) => (
+                preview.title,
+                view! { <div class="article-content" inner_html=preview.body_html></div> }.erase(),
+            ),
+            Err(err) => (
+                String::new(),
+                view! {
+                    <ul class="error-messages">
+                        {err.messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    </ul>
+                }
+                .erase(),
+            ),
+        };
+        let heading = if title.trim().is_empty() { "Untitled".to_string() } else { title };
+        view! {
+            <!DOCTYPE html>
+            <html lang="en">
+                <head>
+                    <meta charset="utf-8" />
+                    <meta name="viewport" content="width=device-width, initial-scale=1" />
+                    <meta name="robots" content="noindex" />
+                    <title>{format!("Preview: {heading} — Conduit")}</title>
+                    <link rel="stylesheet" href="/pkg/conduit.css" />
+                    <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                </head>
+                <body>
+                    <main class="article-page">
+                        <div class="banner">
+                            <div class="container">
+                                <p class="preview-note">"Preview. Close this tab to go back to the editor."</p>
+                                <h1>{heading}</h1>
+                            </div>
+                        </div>
+                        <div class="container page">
+                            <div class="row">
+                                <div class="col-xs-12">{content}</div>
+                            </div>
+                        </div>
+                    </main>
+                </body>
+            </html>
+        }
+        .to_html()
+    })
+}
+
 #[component]
 pub fn EditorPage() -> impl IntoView {
     let params = use_params_map();
@@ -115,6 +181,22 @@ pub fn EditorPage() -> impl IntoView {
 fn EditorForm(article: Option<Article>) -> impl IntoView {
     let action = ServerAction::<PublishArticle>::new();
     let pending = action.pending();
+    let preview = ServerAction::<PreviewArticle>::new();
+    let previewing = preview.pending();
+    let title_field = NodeRef::<leptos::html::Input>::new();
+    let body_field = NodeRef::<leptos::html::Textarea>::new();
+    // With JavaScript the preview shows under the form; without, the button's own form action
+    // opens the preview page in a new tab.
+    let on_preview = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let (Some(title), Some(body)) = (title_field.get(), body_field.get()) else {
+            return;
+        };
+        preview.dispatch(PreviewArticle {
+            title: title.value(),
+            body: body.value(),
+        });
+    };
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(slug)) = action.value().get() {
@@ -180,7 +262,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
             <fieldset>
                 <fieldset class="form-group">
                     <label class="visually-hidden" for="editor-title">"Article Title"</label>
-                    <input id="editor-title" type="text" class="form-control form-control-lg" name="title" placeholder="Article Title" value=article.title.clone() />
+                    <input id="editor-title" node_ref=title_field type="text" class="form-control form-control-lg" name="title" placeholder="Article Title" value=article.title.clone() />
                 </fieldset>
                 <fieldset class="form-group">
                     <label class="visually-hidden" for="editor-description">"What's this article about?"</label>
@@ -188,7 +270,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                 </fieldset>
                 <fieldset class="form-group">
                     <label class="visually-hidden" for="editor-body">"Write your article (in markdown)"</label>
-                    <textarea id="editor-body" class="form-control" rows="8" name="body" placeholder="Write your article (in markdown)">
+                    <textarea id="editor-body" node_ref=body_field class="form-control" rows="8" name="body" placeholder="Write your article (in markdown)">
                         {article.body.clone().unwrap_or_default()}
                     </textarea>
                 </fieldset>
@@ -227,7 +309,25 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                 <button class="btn btn-lg pull-xs-right btn-primary" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
                     {button}
                 </button>
+                <button
+                    class="btn btn-lg pull-xs-right btn-outline-secondary preview-button"
+                    type="submit"
+                    formaction=PREVIEW_PAGE
+                    formtarget="_blank"
+                    disabled=previewing
+                    aria-busy=move || previewing.get().to_string()
+                    on:click=on_preview
+                >
+                    "Preview"
+                </button>
             </fieldset>
         })}</ActionForm>
+        <ErrorMessages result=preview.value() />
+        {move || preview.value().get().and_then(Result::ok).map(|html| view! {
+            <section class="editor-preview" aria-labelledby="editor-preview-heading">
+                <h2 id="editor-preview-heading">"Preview"</h2>
+                <div class="article-content" inner_html=html></div>
+            </section>
+        })}
     }
 }

@@ -15,6 +15,7 @@ mod counts;
 mod discovery;
 mod layers;
 mod openapi;
+mod preview;
 mod profiles;
 mod redirects;
 mod seed;
