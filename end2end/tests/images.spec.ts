@@ -20,6 +20,8 @@ const PAYLOADS = [
   '//evil.example/a.png',
 ];
 const DEFAULT_AVATAR = '/default-avatar.svg';
+// A bio is text wherever it shows: markup in it is shown as written, never run.
+const BIO = '<img src=x onerror="alert(1)"><script>alert(2)</script> & <b>bold</b>';
 
 /** An author with an article and a comment on it, made through the API. */
 async function author(request: APIRequestContext) {
@@ -76,14 +78,17 @@ for (const js of [false, true]) {
       };
 
       for (const image of PAYLOADS) {
-        const updated = await request.put('/api/user', { headers, data: { user: { image } } });
+        const updated = await request.put('/api/user', { headers, data: { user: { image, bio: BIO } } });
         expect(updated.status(), image).toBe(200);
         expect((await updated.json()).user.image).toBe(image);
+        expect((await updated.json()).user.bio).toBe(BIO);
 
         // Profile: the user's picture, the navbar's and the article preview's.
         await page.goto(`/profile/${user.username}`);
         await settle();
         await expect(page.locator('.user-img')).toHaveAttribute('src', DEFAULT_AVATAR);
+        await expect(page.locator('.user-info p')).toHaveText(BIO);
+        await expect(page.locator('.user-info p *')).toHaveCount(0);
         await expect(page.locator('.article-preview .article-meta img')).toHaveAttribute('src', DEFAULT_AVATAR);
         await expectSafeImages(page, `profile, ${image}`);
 
@@ -104,7 +109,9 @@ for (const js of [false, true]) {
         await page.goto('/settings');
         await settle();
         await expect(page.locator('input[name="image"]')).toHaveValue(image);
+        await expect(page.locator('textarea[name="bio"]')).toHaveValue(BIO);
         await expect(page.locator('.navbar .user-pic')).toHaveAttribute('src', DEFAULT_AVATAR);
+        await expect(page.locator('.settings-avatar')).toHaveAttribute('src', DEFAULT_AVATAR);
         const shown = await page.locator('img').count();
         expect(shown, 'the navbar avatar').toBeGreaterThanOrEqual(1);
         await expect(page.locator('[onerror], [onload]')).toHaveCount(0);
@@ -122,6 +129,22 @@ for (const js of [false, true]) {
         await expect(page.locator('.user-img')).toHaveAttribute('src', image);
         await expect(page.locator('.navbar .user-pic')).toHaveAttribute('src', image);
         expect(await page.locator('.user-img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+        await page.goto('/settings');
+        await settle();
+        await expect(page.locator('.settings-avatar')).toHaveAttribute('src', image);
+      }
+
+      // Once the page is interactive, the settings preview follows the field as it is typed,
+      // by the same rule.
+      if (js) {
+        const field = page.locator('input[name="image"]');
+        const preview = page.locator('.settings-avatar');
+        await field.fill('/avatars/4.svg');
+        await expect(preview).toHaveAttribute('src', '/avatars/4.svg');
+        for (const image of PAYLOADS) {
+          await field.fill(image);
+          await expect(preview, image).toHaveAttribute('src', DEFAULT_AVATAR);
+        }
       }
     });
   });

@@ -11,6 +11,7 @@ use crate::components::error::{AppError, ErrorMessages};
 use crate::components::form::TextField;
 use crate::components::layout::SignInRedirect;
 use crate::components::session::use_session;
+use crate::models::avatar;
 
 #[server(prefix = "/rpc")]
 pub async fn update_settings(
@@ -84,10 +85,16 @@ pub fn SettingsPage() -> impl IntoView {
                         <Suspense fallback=|| view! { <p class="loading">"Loading your settings..."</p> }>
                             {move || Suspend::new(async move {
                                 match session.user.await {
-                                    Ok(Some(user)) => view! {
+                                    Ok(Some(user)) => {
+                                        // The picture as every page will show it: only a web
+                                        // URL or a path on this site, else the default avatar;
+                                        // with JavaScript it follows the field as it is typed.
+                                        let image = RwSignal::new(user.image.clone().unwrap_or_default());
+                                        view! {
                                         <ActionForm action=update>{SyncHydrated(view! {
                                             <fieldset>
-                                                <TextField id="settings-image" name="image" label="URL of profile picture" autocomplete="photo" large=false value=user.image.clone().unwrap_or_default() />
+                                                <img class="user-img settings-avatar" src=move || avatar(Some(&image.read())) alt="Your profile picture, as others see it" />
+                                                <TextField id="settings-image" name="image" label="URL of profile picture" autocomplete="photo" large=false value=image.get_untracked() on:input=move |ev| image.set(event_target_value(&ev)) />
                                                 <TextField id="settings-username" name="username" label="Username" placeholder="Your Name" autocomplete="username" value=user.username.clone() />
                                                 <fieldset class="form-group">
                                                     <label class="visually-hidden" for="settings-bio">"Bio"</label>
@@ -101,7 +108,8 @@ pub fn SettingsPage() -> impl IntoView {
                                                 </button>
                                             </fieldset>
                                         })}</ActionForm>
-                                    }.erase(),
+                                        }.erase()
+                                    }
                                     Ok(None) => view! { <SignInRedirect /> }.erase(),
                                     Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),
                                 }
