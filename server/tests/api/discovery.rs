@@ -3,6 +3,8 @@
 
 use std::str::FromStr;
 
+use anyxml::relaxng::RelaxNGSchema;
+use anyxml::sax::{DefaultSAXHandler, XMLReader};
 use atom_syndication::Feed;
 use axum::body::Body;
 use axum::http::{header, Request};
@@ -31,9 +33,67 @@ fn content_type(resp: &Resp) -> &str {
         .unwrap_or("")
 }
 
-/// The feed at `path`, parsed, after checking what RFC 4287 requires of every Atom feed that
-/// the parser lets pass: absolute ids, a self link, an author for every entry, and each entry's
-/// alternate link.
+/// RFC 4287's feed and entry rules, as a RELAX NG schema.
+const ATOM_SCHEMA: &str = include_str!("atom.rnc");
+
+/// `Err(why)` unless `xml` is an Atom document that [`ATOM_SCHEMA`] accepts.
+fn atom_schema_verdict(xml: &str) -> Result<(), String> {
+    let mut schema = RelaxNGSchema::parse_compact_str(ATOM_SCHEMA, None, None::<DefaultSAXHandler>)
+        .expect("atom.rnc is a RELAX NG compact schema");
+    let validator = schema.new_validate_handler(DefaultSAXHandler);
+    let mut reader = XMLReader::builder().set_handler(validator).build();
+    reader.parse_str(xml, None).map_err(|e| e.to_string())?;
+    reader.handler.last_error.clone().map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_atom_schema_refuses_what_rfc_4287_forbids() {
+    let feed = |inner: &str| {
+        format!(r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{inner}</feed>"#)
+    };
+    let id = "<id>http://conduit.test/feed.atom</id>";
+    let updated = "<updated>2026-12-07T10:00:00.000Z</updated>";
+    assert_eq!(
+        atom_schema_verdict(&feed(&format!("{id}{updated}"))),
+        Ok(())
+    );
+    for (why, bad) in [
+        ("no id", feed(updated)),
+        ("two ids", feed(&format!("{id}{id}{updated}"))),
+        (
+            "a relative id",
+            feed(&format!("<id>/feed.atom</id>{updated}")),
+        ),
+        ("no updated", feed(id)),
+        (
+            "a date that is not RFC 3339",
+            feed(&format!("{id}<updated>7 Dec 2026</updated>")),
+        ),
+        (
+            "an entry without a title",
+            feed(&format!(
+                "{id}{updated}<entry><id>http://conduit.test/article/a</id>{updated}</entry>"
+            )),
+        ),
+        (
+            "an author without a name",
+            feed(&format!(
+                "{id}{updated}<author><uri>http://a.test</uri></author>"
+            )),
+        ),
+        (
+            "an unknown Atom element",
+            feed(&format!("{id}{updated}<atom-ish/>")),
+        ),
+    ] {
+        assert!(atom_schema_verdict(&bad).is_err(), "accepted {why}: {bad}");
+    }
+}
+
+/// The feed at `path`, valid against [`ATOM_SCHEMA`] and parsed, after checking what RFC 4287
+/// requires beyond what a schema can say: an author for every entry (its own or the feed's),
+/// each entry's alternate link, and dates in order; and what Conduit promises: ids and links
+/// absolute on the site's origin, and a self link.
 async fn feed(app: &TestApp, path: &str) -> Feed {
     let resp = fetch(app, path).await;
     resp.assert_status(200);
@@ -42,6 +102,9 @@ async fn feed(app: &TestApp, path: &str) -> Feed {
         "application/atom+xml; charset=utf-8",
         "{path}"
     );
+    if let Err(why) = atom_schema_verdict(&resp.text) {
+        panic!("{path} is not valid Atom: {why}\n{}", resp.text);
+    }
     let feed = Feed::from_str(&resp.text).unwrap_or_else(|e| panic!("{path}: {e}\n{}", resp.text));
     assert_eq!(feed.id, format!("{ORIGIN}{path}"));
     assert!(feed
