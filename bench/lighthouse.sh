@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Lighthouse 12 (mobile preset, simulated throttling) on the home page and an article page of
+# the release build, served as `scripts/run.sh` serves it, on a fresh SQLite database with the
+# small seeded set, in Debian's chromium. Prints the four category scores of each page and
+# keeps the full reports in target/bench/lighthouse/.
+#
+#   bench/lighthouse.sh
+#
+# CONDUIT_BIN and CONDUIT_SITE_ROOT name another build instead of `cargo leptos build --release`.
+# Lighthouse comes from bench/lighthouse/package-lock.json. Exit status 1 when accessibility,
+# best practices or SEO is under 100 on either page (performance is reported, not judged: it
+# depends on the machine).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source-path=SCRIPTDIR/.. source=scripts/setup.sh
+. scripts/setup.sh
+(cd bench/lighthouse && [ -x node_modules/.bin/lighthouse ] || npm ci --no-audit --no-fund)
+if [ -z "${CONDUIT_BIN:-}" ]; then
+  cargo leptos build --release
+  CONDUIT_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/conduit"
+fi
+SITE_ROOT="${CONDUIT_SITE_ROOT:-${CARGO_TARGET_DIR:-$ROOT/target}/site}"
+OUT="${CARGO_TARGET_DIR:-$ROOT/target}/bench/lighthouse"
+mkdir -p "$OUT"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/conduit-lighthouse.XXXXXX")"
+SERVER_PID=""
+# shellcheck disable=SC2329 # run by the EXIT trap
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+# The release server as scripts/run.sh serves it, on its own data folder.
+env=(CONDUIT_DATA_DIR="$WORK" DATABASE_URL="sqlite://$WORK/conduit.db?mode=rwc" CONDUIT_LISTEN_ADDR="127.0.0.1:$PORT"
+  CONDUIT_METRICS_ADDR=off LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD RUST_LOG=warn)
+env "${env[@]}" "$CONDUIT_BIN" seed --size small >"$WORK/seed.log" 2>&1
+env "${env[@]}" "$CONDUIT_BIN" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+curl -fs "$BASE/readyz" >/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+SLUG="$(curl -fs "$BASE/api/articles?limit=1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["articles"][0]["slug"])')"
+
+status=0
+for page in home article; do
+  case "$page" in home) url="$BASE/" ;; article) url="$BASE/article/$SLUG" ;; esac
+  CHROME_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" bench/lighthouse/node_modules/.bin/lighthouse "$url" \
+    --quiet --output=json --output-path="$OUT/$page.json" \
+    --only-categories=performance,accessibility,best-practices,seo \
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu"
+  python3 - "$OUT/$page.json" "$page" <<'EOF' || status=1
+import json, sys
+report = json.load(open(sys.argv[1]))
+scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
+audits = report["audits"]
+print(f"{sys.argv[2]}: " + ", ".join(f"{k} {v}" for k, v in scores.items())
+      + f"; LCP {audits['largest-contentful-paint']['displayValue']},"
+      + f" TBT {audits['total-blocking-time']['displayValue']},"
+      + f" CLS {audits['cumulative-layout-shift']['displayValue']}")
+failed = False
+for category in ("accessibility", "best-practices", "seo"):
+    if scores[category] < 100:
+        failed = True
+        for ref in report["categories"][category]["auditRefs"]:
+            audit = audits[ref["id"]]
+            if ref["weight"] > 0 and audit["score"] is not None and audit["score"] < 1:
+                print(f"  {category}: {ref['id']}: {audit['title']}")
+sys.exit(1 if failed else 0)
+EOF
+done
+echo "reports: $OUT"
+exit "$status"
