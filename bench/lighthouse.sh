@@ -2,7 +2,8 @@
 # Lighthouse 12 (mobile preset, simulated throttling) on the home page and an article page of
 # the release build, served as `scripts/run.sh` serves it, on a fresh SQLite database with the
 # small seeded set, in Debian's chromium. Prints the four category scores of each page and
-# keeps the full reports in target/bench/lighthouse/.
+# keeps the full reports in target/bench/lighthouse/ and the scores in bench/results/lighthouse.json
+# (bench/report.py shows them in BENCHMARKS.md).
 #
 #   bench/lighthouse.sh
 #
@@ -46,32 +47,46 @@ for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2
 curl -fs "$BASE/readyz" >/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
 SLUG="$(curl -fs "$BASE/api/articles?limit=1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["articles"][0]["slug"])')"
 
-status=0
 for page in home article; do
   case "$page" in home) url="$BASE/" ;; article) url="$BASE/article/$SLUG" ;; esac
   CHROME_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" bench/lighthouse/node_modules/.bin/lighthouse "$url" \
     --quiet --output=json --output-path="$OUT/$page.json" \
     --only-categories=performance,accessibility,best-practices,seo \
     --chrome-flags="--headless=new --no-sandbox --disable-gpu"
-  python3 - "$OUT/$page.json" "$page" <<'EOF' || status=1
-import json, sys
-report = json.load(open(sys.argv[1]))
-scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
-audits = report["audits"]
-print(f"{sys.argv[2]}: " + ", ".join(f"{k} {v}" for k, v in scores.items())
-      + f"; LCP {audits['largest-contentful-paint']['displayValue']},"
-      + f" TBT {audits['total-blocking-time']['displayValue']},"
-      + f" CLS {audits['cumulative-layout-shift']['displayValue']}")
-failed = False
-for category in ("accessibility", "best-practices", "seo"):
-    if scores[category] < 100:
-        failed = True
+done
+
+# The scores, into bench/results/lighthouse.json for bench/report.py (BENCHMARKS.md).
+status=0
+python3 - "$OUT" "$ROOT/bench/results/lighthouse.json" "$(git rev-parse --short HEAD)" <<'EOF' || status=1
+import json, sys, time
+out, results, commit = sys.argv[1:]
+pages, failed = {}, False
+for page in ("home", "article"):
+    report = json.load(open(f"{out}/{page}.json"))
+    audits = report["audits"]
+    scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
+    pages[page] = {
+        "scores": scores,
+        "lcp": audits["largest-contentful-paint"]["displayValue"],
+        "tbt": audits["total-blocking-time"]["displayValue"],
+        "cls": audits["cumulative-layout-shift"]["displayValue"],
+    }
+    print(f"{page}: " + ", ".join(f"{k} {v}" for k, v in scores.items())
+          + f"; LCP {pages[page]['lcp']}, TBT {pages[page]['tbt']}, CLS {pages[page]['cls']}")
+    for category in ("accessibility", "best-practices", "seo"):
         for ref in report["categories"][category]["auditRefs"]:
             audit = audits[ref["id"]]
             if ref["weight"] > 0 and audit["score"] is not None and audit["score"] < 1:
+                failed = True
                 print(f"  {category}: {ref['id']}: {audit['title']}")
+json.dump({
+    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    "commit": commit,
+    "lighthouse": report["lighthouseVersion"],
+    "browser": report["environment"]["hostUserAgent"],
+    "pages": pages,
+}, open(results, "w"), indent=2)
 sys.exit(1 if failed else 0)
 EOF
-done
 echo "reports: $OUT"
 exit "$status"

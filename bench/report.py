@@ -154,6 +154,18 @@ def main():
         w("\nThe app itself requests nothing from another host; `image images.example.com` rows are the "
           "seeded users' avatar URLs (user content), refused by the measurement.\n")
 
+    lighthouse = RESULTS / "lighthouse.json"
+    if lighthouse.exists():
+        lh = json.loads(lighthouse.read_text())
+        w(f"Lighthouse {lh['lighthouse']} (`bench/lighthouse.sh`: mobile preset, simulated throttling, "
+          f"release build, small SQLite set; {lh['browser']}). Run: {lh['date']}, `{lh['commit']}`.\n")
+        w("| page | performance | accessibility | best practices | SEO | LCP | TBT | CLS |")
+        w("|---|---|---|---|---|---|---|---|")
+        for page, r in lh["pages"].items():
+            sc = r["scores"]
+            w(f"| {page} | {sc['performance']} | {sc['accessibility']} | {sc['best-practices']} | {sc['seo']} | {r['lcp']} | {r['tbt']} | {r['cls']} |")
+        w("")
+
     w("## Targets\n")
     w("| target | measured | verdict |")
     w("|---|---|---|")
