@@ -62,6 +62,17 @@ export async function register(page: Page, user: { username: string; email: stri
   await Promise.all([page.waitForURL('/'), page.click('button[type="submit"]')]);
 }
 
+/** Signs a new user up with JavaScript off (no wait for hydration), and returns the user. */
+export async function registerWithoutJs(page: Page, prefix = 'nojs') {
+  const user = uniqueUser(prefix);
+  await page.goto('/register');
+  await page.fill('input[name="username"]', user.username);
+  await page.fill('input[name="email"]', user.email);
+  await page.fill('input[name="password"]', user.password);
+  await Promise.all([page.waitForURL('/'), page.click('button[type="submit"]')]);
+  return user;
+}
+
 export async function login(page: Page, user: { email: string; password: string }) {
   await page.goto('/login');
   await page.fill('input[name="email"]', user.email);

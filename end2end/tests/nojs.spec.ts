@@ -1,21 +1,11 @@
-import { test, expect, uniqueUser } from './fixtures';
+import { test, expect, registerWithoutJs } from './fixtures';
 
 // Every key flow with JavaScript disabled: plain HTML forms posted to the server functions,
 // which answer with redirects, exactly where the hydrated app would go.
 test.use({ javaScriptEnabled: false });
 
-async function registerNoJs(page: import('@playwright/test').Page) {
-  const user = uniqueUser('nojs');
-  await page.goto('/register');
-  await page.fill('input[name="username"]', user.username);
-  await page.fill('input[name="email"]', user.email);
-  await page.fill('input[name="password"]', user.password);
-  await Promise.all([page.waitForURL('/'), page.click('button[type="submit"]')]);
-  return user;
-}
-
 test('sign up, sign out and sign in without JavaScript', async ({ page }) => {
-  const user = await registerNoJs(page);
+  const user = await registerWithoutJs(page);
   await expect(page.locator('.navbar .nav-link', { hasText: user.username })).toBeVisible();
   await page.goto('/settings');
   await Promise.all([page.waitForURL('/'), page.click('button:has-text("Or click here to logout")')]);
@@ -36,7 +26,7 @@ test('sign up, sign out and sign in without JavaScript', async ({ page }) => {
 });
 
 test('publish with a raw tag, favorite, comment and delete without JavaScript', async ({ page }) => {
-  const user = await registerNoJs(page);
+  const user = await registerWithoutJs(page);
   const title = `No JS article ${Date.now()}`;
   await page.goto('/editor');
   await page.fill('input[name="title"]', title);

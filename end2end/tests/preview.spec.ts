@@ -1,4 +1,4 @@
-import { test, expect, hydrated, uniqueUser, register } from './fixtures';
+import { test, expect, hydrated, uniqueUser, register, registerWithoutJs } from './fixtures';
 
 // The editor's Preview shows the body as the article page will, through the same server-side
 // sanitizer: under the form once the page is interactive, on a page of its own in a new tab
@@ -41,12 +41,7 @@ test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
   test('the preview opens on a page of its own and the draft stays', async ({ page, context }) => {
-    const user = uniqueUser('previewnojs');
-    await page.goto('/register');
-    await page.fill('input[name="username"]', user.username);
-    await page.fill('input[name="email"]', user.email);
-    await page.fill('input[name="password"]', user.password);
-    await Promise.all([page.waitForURL('/'), page.click('button[type="submit"]')]);
+    await registerWithoutJs(page, 'previewnojs');
     await writeDraft(page);
     const [tab] = await Promise.all([context.waitForEvent('page'), page.click('button:has-text("Preview")')]);
     await tab.waitForLoadState();
