@@ -76,7 +76,7 @@ fi
 # features. The build also produces target/debug/conduit, the server the browser suite runs.
 if wants rust; then
   step "clippy -D warnings and Rust tests: server (ssr)"
-  with_clippy cargo test -p app -p server --features app/ssr
+  with_clippy cargo test -p model -p domain -p app -p server --features app/ssr
 fi
 
 # A debug WASM build (no LTO, no wasm-opt): the browser suite checks behaviour, and the release

@@ -1,11 +1,8 @@
-//! The Conduit UI: routes, pages and components, each page beside its server functions.
-//! With the `ssr` feature it also holds the domain layer (`domain`) that every server function
-//! and every REST handler goes through.
+//! The Conduit UI: routes, pages and components, each page beside its server functions. With
+//! the `ssr` feature the server functions call the domain layer (the `domain` crate), which the
+//! REST API in `server` calls too.
 
 pub mod components;
-#[cfg(feature = "ssr")]
-pub mod domain;
-pub mod models;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server_ctx;

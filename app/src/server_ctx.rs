@@ -8,7 +8,11 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::components::error::AppError;
-use crate::domain::{auth, Db, Tokens, UserId, WriteLimit};
+use std::sync::Arc;
+
+use domain::users::{self, Account};
+use domain::{auth, Services, UserId};
+use tokio::sync::OnceCell;
 
 /// The session cookie's name over plain HTTP (local development).
 pub const SESSION_COOKIE: &str = "conduit_session";
@@ -16,28 +20,19 @@ pub const SESSION_COOKIE: &str = "conduit_session";
 /// `Path=/` and no `Domain`, so a sibling subdomain or a plain-HTTP attacker cannot plant one.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-conduit_session";
 
-/// Shared by every request: given to server functions as context and to REST handlers as state.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub db: Db,
-    /// Each user's budget of new articles and comments, shared by both transports.
-    pub writes: WriteLimit,
-    pub tokens: Tokens,
-    pub sessions: auth::SessionPolicy,
-    /// The site is served over HTTPS (its public URL says so): the session cookie is `Secure`
-    /// and named [`SECURE_SESSION_COOKIE`].
-    pub secure_cookies: bool,
-    pub leptos_options: LeptosOptions,
+/// Whether the site is served over HTTPS (its public URL says so): the session cookie is then
+/// `Secure` and named [`SECURE_SESSION_COOKIE`]. Given to server functions as context, beside
+/// the domain's [`Services`].
+#[derive(Clone, Copy, Debug)]
+pub struct SecureCookies(pub bool);
+
+/// The domain's services, which the server gives every request as context.
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| AppError::internal("server state is missing"))
 }
 
-impl axum::extract::FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
-
-pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| AppError::internal("server state is missing"))
+fn secure_cookies() -> bool {
+    use_context::<SecureCookies>().is_some_and(|SecureCookies(secure)| secure)
 }
 
 fn session_cookie_name(secure: bool) -> &'static str {
@@ -70,16 +65,33 @@ pub fn session_cookie(headers: &HeaderMap, secure: bool) -> Option<String> {
 /// The session token of the current request, if any.
 pub(crate) fn session_token() -> Option<String> {
     let parts = use_context::<Parts>()?;
-    session_cookie(&parts.headers, use_context::<AppState>()?.secure_cookies)
+    session_cookie(&parts.headers, secure_cookies())
 }
 
-/// The signed-in user of this request, if the session cookie names a live session.
-pub async fn viewer() -> Result<Option<UserId>, AppError> {
-    let Some(token) = session_token() else {
-        return Ok(None);
+/// Who reads this request, looked up once: the navbar, the page and every server function it
+/// calls while rendering ask [`signed_in`], and only the first asks the database. The server
+/// provides a fresh one to each request.
+#[derive(Clone, Debug, Default)]
+pub struct RequestViewer(Arc<OnceCell<Option<Account>>>);
+
+/// The signed-in account of this request, if the session cookie names a live session.
+pub async fn signed_in() -> Result<Option<Account>, AppError> {
+    let lookup = || async {
+        let Some(token) = session_token() else {
+            return Ok(None);
+        };
+        let services = services()?;
+        Ok::<_, AppError>(users::of_session(&services.db, &token, services.sessions).await?)
     };
-    let state = state()?;
-    Ok(auth::session_user(&state.db, &token, state.sessions).await?)
+    match use_context::<RequestViewer>() {
+        Some(RequestViewer(cell)) => cell.get_or_try_init(lookup).await.cloned(),
+        None => lookup().await,
+    }
+}
+
+/// The signed-in user of this request, if any.
+pub async fn viewer() -> Result<Option<UserId>, AppError> {
+    Ok(signed_in().await?.map(|account| account.user_id()))
 }
 
 /// The signed-in user, or a 401 that the UI shows as "Please sign in".
@@ -95,23 +107,23 @@ fn cookie(value: &str, max_age: u64, secure: bool) -> String {
 
 /// Opens a session for `user` and sets its cookie on the response.
 pub async fn sign_in(user: UserId) -> Result<(), AppError> {
-    let state = state()?;
+    let state = services()?;
     let token = auth::open_session(&state.db, user).await?;
     set_cookie(&cookie(
         &token,
         auth::SESSION_TTL.as_secs(),
-        state.secure_cookies,
+        secure_cookies(),
     ));
     Ok(())
 }
 
 /// Ends the current session (the old cookie stops working) and clears the cookie.
 pub async fn sign_out() -> Result<(), AppError> {
-    let state = state()?;
+    let state = services()?;
     if let Some(token) = session_token() {
         auth::close_session(&state.db, &token, state.sessions).await?;
     }
-    set_cookie(&cookie("", 0, state.secure_cookies));
+    set_cookie(&cookie("", 0, secure_cookies()));
     Ok(())
 }
 

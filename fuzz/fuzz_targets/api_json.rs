@@ -55,9 +55,9 @@ fn target() -> &'static Target {
         .unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let (router, token) = runtime.block_on(async {
-            let db = app::domain::Db::connect(&config.database_url, &config.pool).await.unwrap();
+            let db = domain::Db::connect(&config.database_url, &config.pool).await.unwrap();
             let options = leptos::config::LeptosOptions::builder().output_name("conduit").build();
-            let router = server::router(&config, server::state(&config, db, options));
+            let router = server::router(&config, server::AppState::new(&config, db, options));
             let register = br#"{"user":{"username":"fuzzer","email":"fuzzer@example.com","password":"fuzzing-password"}}"#;
             let (status, body) = call(&router, Method::POST, "/api/users", None, register.to_vec()).await;
             assert_eq!(status, 201);

@@ -3,7 +3,7 @@
 //! mailto (relative URLs stay relative).
 #![no_main]
 
-use app::domain::markdown::to_safe_html;
+use domain::markdown::to_safe_html;
 use libfuzzer_sys::fuzz_target;
 
 const FORBIDDEN_TAGS: &[&str] = &["script", "iframe", "object", "embed", "style", "svg", "math", "form", "base", "meta", "link"];

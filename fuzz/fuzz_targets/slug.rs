@@ -2,7 +2,7 @@
 //! leading, trailing or doubled dashes, that is its own slug.
 #![no_main]
 
-use app::domain::articles::slugify;
+use domain::articles::slugify;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|title: &str| {

@@ -4,7 +4,7 @@
 //! refuses them with a field error.
 #![no_main]
 
-use app::domain::{tags, Error};
+use domain::{tags, Error};
 use libfuzzer_sys::fuzz_target;
 
 fn assert_tag_list_error(err: Error) {

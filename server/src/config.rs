@@ -6,8 +6,8 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::domain::auth::{HashLimits, SESSION_TTL};
-use app::domain::db::{Backend, CredentialFiles, PoolSettings};
+use domain::auth::{HashLimits, SESSION_TTL};
+use domain::db::{Backend, CredentialFiles, PoolSettings};
 use url::Url;
 
 use crate::serve::Limits;
@@ -82,7 +82,7 @@ pub struct Config {
     pub body_limit: usize,
     /// New articles and comments per user and minute, and the burst allowed on top; `None` when
     /// `CONDUIT_WRITE_RATE_PER_MINUTE=0` turns the limit off.
-    pub write_rate: Option<app::domain::WriteRate>,
+    pub write_rate: Option<domain::WriteRate>,
     /// Sign-in and sign-up attempts per client and minute, and the burst allowed on top; `None`
     /// when `CONDUIT_AUTH_RATE_PER_MINUTE=0` turns the limit off.
     pub auth_rate: Option<AuthRate>,
@@ -345,7 +345,7 @@ impl Config {
             ),
             ("CONDUIT_WRITE_RATE_BURST", WRITE_RATE_BURST),
         )?
-        .map(|(per_minute, burst)| app::domain::WriteRate { per_minute, burst });
+        .map(|(per_minute, burst)| domain::WriteRate { per_minute, burst });
         let auth_rate = rate(
             src,
             (
@@ -798,7 +798,7 @@ mod tests {
 
     #[test]
     fn write_rate_has_defaults_can_be_off_and_names_bad_values() {
-        use app::domain::WriteRate;
+        use domain::WriteRate;
         use std::num::NonZeroU32;
         let base = [
             ("DATABASE_URL", "sqlite::memory:"),
@@ -827,7 +827,7 @@ mod tests {
 
     #[test]
     fn rate_limits_are_off_in_development_and_on_in_production_by_default() {
-        use app::domain::WriteRate;
+        use domain::WriteRate;
         use std::num::NonZeroU32;
         let production_rates = (
             Some(AuthRate {

@@ -8,12 +8,7 @@
 
 use std::sync::Arc;
 
-use app::components::article_list::{article_href, profile_href, segment};
-use app::domain::articles::{self, Filter};
-use app::domain::validate::Page;
-use app::domain::{profiles, sitemap};
-use app::models::Article;
-use app::server_ctx::AppState;
+use crate::AppState;
 use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -21,6 +16,12 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use domain::articles::{self, Filter};
+use domain::validate::Page;
+use domain::Services;
+use domain::{profiles, sitemap};
+use model::links;
+use model::Article;
 use quick_xml::escape::escape;
 
 use crate::api::ApiError;
@@ -44,10 +45,10 @@ pub fn routes(site: Arc<SiteOrigin>) -> Router<AppState> {
         .layer(Extension(site))
 }
 
-/// What every handler here needs: the state, and the site's origin as this request reached it
+/// What every handler here needs: the domain's services, and the site's origin as this request reached it
 /// (e.g. `https://conduit.example.com`). A request whose `Host` names no host is a 400.
 struct Here {
-    state: AppState,
+    services: Services,
     origin: String,
 }
 
@@ -62,7 +63,7 @@ impl FromRequestParts<AppState> for Here {
         };
         match site.of(&parts.headers, &parts.uri) {
             Some(origin) => Ok(Here {
-                state: state.clone(),
+                services: state.services.clone(),
                 origin: origin.ascii_serialization(),
             }),
             None => Err((
@@ -102,7 +103,7 @@ async fn robots(here: Here) -> Response {
 }
 
 async fn sitemap_index(here: Here) -> Response {
-    let pages = match sitemap::pages(&here.state.db).await {
+    let pages = match sitemap::pages(&here.services.db).await {
         Ok(pages) => pages,
         Err(err) => return ApiError::from(err).into_response(),
     };
@@ -127,7 +128,7 @@ async fn sitemap_page(here: Here, Path(file): Path<String>) -> Response {
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|n| n.parse::<i64>().ok());
     let entries = match page {
-        Some(page) => sitemap::page(&here.state.db, page).await,
+        Some(page) => sitemap::page(&here.services.db, page).await,
         None => Ok(None),
     };
     let entries = match entries {
@@ -148,7 +149,7 @@ async fn sitemap_page(here: Here, Path(file): Path<String>) -> Response {
     for entry in entries {
         xml.push_str(&format!(
             "  <url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
-            escape(here.url(&article_href(&entry.slug))),
+            escape(here.url(&links::article(&entry.slug))),
             entry.updated_at
         ));
     }
@@ -175,15 +176,15 @@ impl Source {
     /// The page the feed follows, and the feed's own address.
     fn paths(&self) -> (String, String) {
         match self {
-            Source::Global => ("/".into(), "/feed.atom".into()),
+            Source::Global => ("/".into(), links::feed_of("/")),
             Source::Tag(tag) => {
-                let page = format!("/tag/{}", segment(tag));
-                let feed = format!("{page}/feed.atom");
+                let page = links::tag(tag);
+                let feed = links::feed_of(&page);
                 (page, feed)
             }
             Source::Author(username) => {
-                let page = profile_href(username);
-                let feed = format!("{page}/feed.atom");
+                let page = links::profile(username);
+                let feed = links::feed_of(&page);
                 (page, feed)
             }
         }
@@ -211,7 +212,7 @@ async fn feed(here: Here, source: Source) -> Response {
         },
         Source::Author(username) => {
             // An author who does not exist has no feed (a tag nobody used has an empty one).
-            if let Err(err) = profiles::get(&here.state.db, None, username).await {
+            if let Err(err) = profiles::get(&here.services.db, None, username).await {
                 return ApiError::from(err).into_response();
             }
             Filter {
@@ -224,7 +225,7 @@ async fn feed(here: Here, source: Source) -> Response {
         limit: FEED_ENTRIES,
         offset: 0,
     };
-    let list = match articles::list(&here.state.db, None, &filter, page).await {
+    let list = match articles::list(&here.services.db, None, &filter, page).await {
         Ok(list) => list,
         Err(err) => return ApiError::from(err).into_response(),
     };
@@ -256,7 +257,7 @@ async fn feed(here: Here, source: Source) -> Response {
 }
 
 fn entry(here: &Here, article: &Article) -> Entry {
-    let url = here.url(&article_href(&article.slug));
+    let url = here.url(&links::article(&article.slug));
     Entry {
         title: Text::plain(article.title.clone()),
         id: url.clone(),
@@ -264,7 +265,7 @@ fn entry(here: &Here, article: &Article) -> Entry {
         published: Some(timestamp(&article.created_at)),
         authors: vec![Person {
             name: article.author.username.clone(),
-            uri: Some(here.url(&profile_href(&article.author.username))),
+            uri: Some(here.url(&links::profile(&article.author.username))),
             ..Person::default()
         }],
         links: vec![link(url, "alternate", "text/html")],

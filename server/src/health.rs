@@ -3,9 +3,10 @@
 //! server should get traffic: 200 when the database answers and every migration is applied,
 //! 503 when it does not or once shutdown has begun.
 
+use domain::Services;
 use std::time::Duration;
 
-use app::server_ctx::AppState;
+use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -28,7 +29,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     Extension(lifecycle): Extension<Lifecycle>,
 ) -> (StatusCode, &'static str) {
     if lifecycle.is_draining() {

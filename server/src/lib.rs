@@ -15,50 +15,75 @@ pub mod serve;
 pub mod shutdown;
 pub mod web;
 
-use app::domain::auth::SessionPolicy;
-use app::domain::{Db, Tokens};
-use app::server_ctx::AppState;
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use axum::Router;
+use domain::auth::SessionPolicy;
+use domain::{Db, Services, Tokens};
 use leptos::config::LeptosOptions;
 
 use crate::config::Config;
 use crate::shutdown::Lifecycle;
 
-/// Builds the shared state from a loaded configuration and a connected database.
-pub fn state(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState {
-    // Hashing limits are the process's (its memory and cores): the first state sets them.
-    if let Err(in_force) = app::domain::auth::limit_hashing(config.hash_limits) {
-        if in_force != config.hash_limits {
-            tracing::warn!(
-                ?in_force,
-                "password hashing limits were set before; keeping them"
-            );
+/// What every request shares: the domain's services (all that REST handlers need), and what the
+/// Leptos side adds (its options, and whether cookies are `Secure`).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub services: Services,
+    pub secure_cookies: bool,
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    /// The shared state of a loaded configuration and a connected database.
+    pub fn new(config: &Config, db: Db, leptos_options: LeptosOptions) -> AppState {
+        // Hashing limits are the process's (its memory and cores): the first state sets them.
+        if let Err(in_force) = domain::auth::limit_hashing(config.hash_limits) {
+            if in_force != config.hash_limits {
+                tracing::warn!(
+                    ?in_force,
+                    "password hashing limits were set before; keeping them"
+                );
+            }
+        }
+        AppState {
+            services: Services {
+                db,
+                writes: domain::WriteLimit::new(config.write_rate),
+                tokens: Tokens::new(&config.jwt_secret, config.token_ttl),
+                sessions: SessionPolicy {
+                    idle: config.session_idle,
+                },
+            },
+            secure_cookies: config.serves_https(),
+            leptos_options,
         }
     }
-    AppState {
-        db,
-        writes: app::domain::WriteLimit::new(config.write_rate),
-        tokens: Tokens::new(&config.jwt_secret, config.token_ttl),
-        sessions: SessionPolicy {
-            idle: config.session_idle,
-        },
-        secure_cookies: config.serves_https(),
-        leptos_options,
+}
+
+impl FromRef<AppState> for Services {
+    fn from_ref(state: &AppState) -> Services {
+        state.services.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
     }
 }
 
 /// The whole application: `/api` (REST), `/rpc` (server functions), pages and static files and
 /// the probes, inside the layers of [`layers`]; `/metrics` is apart (see [`metrics_app`]).
-/// Readiness follows a lifecycle of its own; the server binary uses [`app`] to share one with its
-/// shutdown sequence.
+/// Readiness follows a lifecycle of its own; the server binary uses [`router_in_lifecycle`] to
+/// share one with its shutdown sequence.
 pub fn router(config: &Config, state: AppState) -> Router {
-    app(config, state, &Lifecycle::default())
+    router_in_lifecycle(config, state, &Lifecycle::default())
 }
 
 /// [`router`] whose `/readyz` fails once `lifecycle` starts draining.
-pub fn app(config: &Config, state: AppState, lifecycle: &Lifecycle) -> Router {
+pub fn router_in_lifecycle(config: &Config, state: AppState, lifecycle: &Lifecycle) -> Router {
     metrics::install();
     let options = layers::Options {
         hashed_assets: state.leptos_options.hash_files,

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use app::domain::db::{redact, Db};
+use domain::db::{redact, Db};
 use leptos::config::get_configuration;
 use server::config::{Config, LogFormat};
 use server::serve;
@@ -111,9 +111,9 @@ async fn run() -> ExitCode {
         _ => {}
     }
 
-    let state = server::state(&config, db.clone(), leptos_options);
+    let state = server::AppState::new(&config, db.clone(), leptos_options);
     let lifecycle = Lifecycle::default();
-    let app = server::app(&config, state.clone(), &lifecycle);
+    let app = server::router_in_lifecycle(&config, state.clone(), &lifecycle);
     let Some(listener) = bind("CONDUIT_LISTEN_ADDR", config.listen_addr).await else {
         return ExitCode::FAILURE;
     };

@@ -10,16 +10,17 @@
 //! - `conduit_build_info{version}` = 1;
 //! - `http_rate_limited_total{route}`: requests refused by the sign-in/sign-up limit.
 
+use domain::Services;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use app::domain::Db;
-use app::server_ctx::AppState;
+use crate::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use domain::Db;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const REQUESTS: &str = "http_requests_total";
@@ -153,11 +154,11 @@ fn spawn_upkeep(handle: PrometheusHandle) {
 pub fn routes(max_connections: u32) -> Router<AppState> {
     Router::new().route(
         "/metrics",
-        get(move |state: State<AppState>| render(state, max_connections)),
+        get(move |state: State<Services>| render(state, max_connections)),
     )
 }
 
-async fn render(State(state): State<AppState>, max_connections: u32) -> axum::response::Response {
+async fn render(State(state): State<Services>, max_connections: u32) -> axum::response::Response {
     sample_pool(&state.db, max_connections, Duration::from_secs(1)).await;
     let body = match install() {
         Some(handle) => {

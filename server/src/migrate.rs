@@ -4,7 +4,7 @@
 //! server connects as: it may log in, use the schema and read and write rows, and nothing else:
 //! no DDL, no ownership, not the migration history. Every step is idempotent.
 
-use app::domain::db::{Backend, Db};
+use domain::db::{Backend, Db};
 use sqlx::AssertSqlSafe;
 
 use crate::config::AppRole;

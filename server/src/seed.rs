@@ -16,10 +16,10 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use app::domain::articles::slugify;
-use app::domain::auth::hash_password;
-use app::domain::db::Backend;
-use app::domain::Db;
+use domain::articles::slugify;
+use domain::auth::hash_password;
+use domain::db::Backend;
+use domain::Db;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::{Any, AssertSqlSafe, Transaction};
@@ -80,7 +80,7 @@ pub enum SeedError {
     #[error("cannot hash the seed password: {0}")]
     Hash(String),
     #[error("cannot write the demo data: {0}")]
-    Demo(#[from] app::domain::Error),
+    Demo(#[from] domain::Error),
 }
 
 /// The avatars in `public/avatars/` (`1.svg` to `6.svg`), which the site serves itself.
@@ -718,9 +718,9 @@ const DEMO_ARTICLES: &[(&str, &str, &str, &str, &[&str])] = &[
 /// with `janedoe`), a comment, a follow and a favorite. Every demo user signs in with
 /// `<username>@example.com` and [`PASSWORD`].
 pub async fn demo(db: &Db) -> Result<Counts, SeedError> {
-    use app::domain::articles::{self, Draft};
-    use app::domain::users::{self, Registration};
-    use app::domain::{comments, profiles, WriteLimit};
+    use domain::articles::{self, Draft};
+    use domain::users::{self, Registration};
+    use domain::{comments, profiles, WriteLimit};
 
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&mut *db.acquire().await?)

@@ -3,11 +3,11 @@
 
 use app::components::error::AppError;
 use app::components::page_meta::RequestOrigin;
-use app::domain::articles;
 use app::pages::editor::{preview_document, PREVIEW_PAGE};
-use app::server_ctx::AppState;
+use app::server_ctx::{RequestViewer, SecureCookies};
 use app::{shell, App, SERVER_FN_PREFIX};
 use axum::body::Body;
+use domain::articles;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
@@ -27,13 +27,17 @@ use url::{Origin, Url};
 
 use crate::config::Config;
 use crate::layers::CspNonce;
+use crate::AppState;
 
 pub fn routes(site: Arc<SiteOrigin>, state: AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
-    let context_state = state.clone();
+    let services = state.services.clone();
+    let secure_cookies = SecureCookies(state.secure_cookies);
     let context_site = site.clone();
     let request_context = move || {
-        provide_context(context_state.clone());
+        provide_context(services.clone());
+        provide_context(secure_cookies);
+        provide_context(RequestViewer::default());
         provide_csp_nonce();
         provide_site_origin(&context_site);
     };

@@ -1,7 +1,7 @@
 //! The production runtime: probes, database outages, graceful shutdown, request ids and logs,
 //! metrics, security headers, caching, compression, limits, and configuration errors.
 //!
-//! In-process tests call `server::app(...)` with `tower::ServiceExt::oneshot`; the shutdown and
+//! In-process tests call `server::router_in_lifecycle(...)` with `tower::ServiceExt::oneshot`; the shutdown and
 //! configuration tests run the built binary (`CARGO_BIN_EXE_conduit`) on a free loopback port.
 //! The database-outage and TLS tests use the PostgreSQL at `CONDUIT_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`) and skip with a warning when it is not reachable,
@@ -19,11 +19,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::domain::Db;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
+use domain::Db;
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
@@ -82,8 +82,8 @@ async fn app_with(extra: &[(&str, &str)], leptos: impl FnOnce(&Path) -> LeptosOp
         .await
         .expect("the test database opens");
     let lifecycle = Lifecycle::default();
-    let state = server::state(&config, db.clone(), leptos(dir.path()));
-    let router = server::app(&config, state.clone(), &lifecycle);
+    let state = server::AppState::new(&config, db.clone(), leptos(dir.path()));
+    let router = server::router_in_lifecycle(&config, state.clone(), &lifecycle);
     let metrics = server::metrics_app(&config, state);
     TestApp {
         router,
@@ -633,7 +633,7 @@ async fn production_adds_hsts() {
             ),
         ],
     );
-    let state = server::state(
+    let state = server::AppState::new(
         &config,
         db,
         LeptosOptions::builder().output_name("conduit").build(),
@@ -1922,7 +1922,7 @@ async fn database_outage_gives_quick_503s_and_the_service_resumes() {
     let db = Db::connect(&config.database_url, &config.pool)
         .await
         .expect("connect through the proxy");
-    let state = server::state(
+    let state = server::AppState::new(
         &config,
         db.clone(),
         LeptosOptions::builder().output_name("conduit").build(),
@@ -2107,7 +2107,7 @@ async fn postgres_tls_verifies_the_server_certificate() {
 /// on first use, and the router over it.
 fn lazy_app(config: &Config) -> (Db, Router) {
     let db = Db::open(&config.database_url, &config.pool).unwrap();
-    let state = server::state(
+    let state = server::AppState::new(
         config,
         db.clone(),
         LeptosOptions::builder().output_name("conduit").build(),

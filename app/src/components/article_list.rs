@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::AppError;
-use crate::models::{avatar, human_date, Article, ArticleList};
+use model::links::{self, PageNumber};
+use model::{avatar, human_date, Article, ArticleList};
 
 /// Articles per page in the UI.
 pub const PER_PAGE: i64 = 10;
@@ -13,44 +14,15 @@ pub const PER_PAGE: i64 = 10;
 /// Favorites or unfavorites an article.
 #[server(prefix = "/rpc")]
 pub async fn set_favorite(slug: String, favorite: bool) -> Result<Article, AppError> {
-    use crate::domain::articles;
-    use crate::server_ctx::{require_user, state};
+    use crate::server_ctx::{require_user, services};
+    use domain::articles;
     let user = require_user().await?;
-    let db = &state()?.db;
+    let db = &services()?.db;
     Ok(if favorite {
         articles::favorite(db, user, &slug).await?
     } else {
         articles::unfavorite(db, user, &slug).await?
     })
-}
-
-/// The page number in a `?page=N`-style query value: 1 when absent, zero or not a number.
-pub fn page_number(raw: Option<String>) -> u32 {
-    raw.and_then(|p| p.parse::<u32>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1)
-}
-
-/// A link-safe path segment: usernames and slugs may hold any character.
-pub fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
-pub fn profile_href(username: &str) -> String {
-    format!("/profile/{}", segment(username))
-}
-
-pub fn article_href(slug: &str) -> String {
-    format!("/article/{}", segment(slug))
 }
 
 /// The heart button: a real form, so it works before hydration too. `compact` is the list style
@@ -108,11 +80,11 @@ pub fn ArticleMeta<C: IntoView + 'static>(
     let author = article.author.clone();
     view! {
         <div class="article-meta">
-            <a href=profile_href(&author.username)>
+            <a href=links::profile(&author.username)>
                 <img src=avatar(author.image.as_deref()) alt=format!("{}'s avatar", author.username) />
             </a>
             <div class="info">
-                <a href=profile_href(&author.username) class="author">{author.username.clone()}</a>
+                <a href=links::profile(&author.username) class="author">{author.username.clone()}</a>
                 <span class="date">{human_date(&article.created_at)}</span>
             </div>
             {children.into_inner()()}
@@ -122,7 +94,7 @@ pub fn ArticleMeta<C: IntoView + 'static>(
 
 #[component]
 pub fn ArticlePreview(article: Article, favorite: ServerAction<SetFavorite>) -> impl IntoView {
-    let href = article_href(&article.slug);
+    let href = links::article(&article.slug);
     let (title, description) = (article.title.clone(), article.description.clone());
     let tags = article.tag_list.clone();
     view! {
@@ -160,9 +132,9 @@ fn page_window(current: u32, pages: u32) -> Vec<u32> {
 pub fn ArticleList(
     list: ArticleList,
     favorite: ServerAction<SetFavorite>,
-    page: u32,
+    page: PageNumber,
     /// Builds the link of page `n`.
-    page_href: Callback<u32, String>,
+    page_href: Callback<PageNumber, String>,
     empty_message: &'static str,
 ) -> impl IntoView {
     let pages = ((list.articles_count + PER_PAGE - 1) / PER_PAGE).max(0) as u32;
@@ -186,13 +158,14 @@ pub fn ArticleList(
                 view! {
                     <nav aria-label="Pages">
                         <ul class="pagination">
-                            {page_window(page, pages)
+                            {page_window(page.get(), pages)
                                 .into_iter()
+                                .map(PageNumber::new)
                                 .map(|n| {
                                     view! {
                                         <li class="page-item" class:active=n == page>
                                             <a class="page-link" href=page_href.run(n) aria-current=(n == page).then_some("page")>
-                                                {n}
+                                                {n.get()}
                                             </a>
                                         </li>
                                     }
@@ -217,12 +190,5 @@ mod tests {
             page_window(50, 10_000),
             vec![1, 46, 47, 48, 49, 50, 51, 52, 53, 54, 10_000]
         );
-    }
-
-    #[test]
-    fn segments_are_escaped() {
-        assert_eq!(segment("plain-slug_1"), "plain-slug_1");
-        assert_eq!(segment("a b/c?"), "a%20b%2Fc%3F");
-        assert_eq!(segment("ü"), "%C3%BC");
     }
 }

@@ -64,9 +64,9 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<crate::domain::Error> for AppError {
-    fn from(err: crate::domain::Error) -> Self {
-        use crate::domain::Error;
+impl From<domain::Error> for AppError {
+    fn from(err: domain::Error) -> Self {
+        use domain::Error;
         let status = match &err {
             Error::Unauthorized(..) => 401,
             Error::Forbidden(_) => 403,

@@ -5,14 +5,14 @@ use leptos::prelude::*;
 
 use crate::components::erased::SyncHydrated;
 use crate::components::error::AppError;
-use crate::models::Profile;
+use model::Profile;
 
 #[server(prefix = "/rpc")]
 pub async fn set_follow(username: String, follow: bool) -> Result<Profile, AppError> {
-    use crate::domain::profiles;
-    use crate::server_ctx::{require_user, state};
+    use crate::server_ctx::{require_user, services};
+    use domain::profiles;
     let user = require_user().await?;
-    let db = &state()?.db;
+    let db = &services()?.db;
     Ok(if follow {
         profiles::follow(db, user, &username).await?
     } else {

@@ -2,10 +2,11 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
+use model::links;
 
 use crate::components::erased::Erase;
 use crate::components::session::use_session;
-use crate::models::avatar;
+use model::avatar;
 
 #[component]
 fn NavLink<C: IntoView + 'static>(href: String, children: TypedChildren<C>) -> impl IntoView {
@@ -37,7 +38,7 @@ pub fn Header() -> impl IntoView {
                                 <NavLink href="/settings".into()>
                                     <i class="ion-gear-a" aria-hidden="true"></i>" Settings"
                                 </NavLink>
-                                <NavLink href=format!("/profile/{}", user.username)>
+                                <NavLink href=links::profile(&user.username)>
                                     <img class="user-pic" src=avatar(user.image.as_deref()) alt="" />
                                     {user.username.clone()}
                                 </NavLink>

@@ -4,16 +4,13 @@
 use leptos::prelude::*;
 
 use crate::components::error::AppError;
-use crate::models::CurrentUser;
+use model::CurrentUser;
 
 #[server(prefix = "/rpc")]
 pub async fn load_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use crate::domain::users;
-    use crate::server_ctx::{state, viewer};
-    let Some(user) = viewer().await? else {
+    let Some(account) = crate::server_ctx::signed_in().await? else {
         return Ok(None);
     };
-    let account = users::get(&state()?.db, user).await?;
     Ok(Some(CurrentUser {
         username: account.username,
         email: account.email,

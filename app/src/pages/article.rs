@@ -6,15 +6,14 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use crate::components::article_list::{
-    article_href, page_number, profile_href, segment, ArticleMeta, FavoriteButton, SetFavorite,
-};
+use crate::components::article_list::{ArticleMeta, FavoriteButton, SetFavorite};
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::follow::{FollowButton, SetFollow};
 use crate::components::session::use_session;
-use crate::models::{avatar, human_date, Article, Comment};
 use crate::pages::not_found::NotFound;
+use model::links::{self, PageNumber};
+use model::{avatar, human_date, Article, Comment};
 
 /// Comments per page of the article page; `?comments=N` pages through older ones.
 pub const COMMENTS_PER_PAGE: i64 = 20;
@@ -29,25 +28,28 @@ pub struct ArticlePageData {
     /// its size, not the article's popularity, bounds both.
     pub comments: Vec<Comment>,
     /// Which page of comments this is (1 = the newest), and whether older ones follow.
-    pub comments_page: u32,
+    pub comments_page: PageNumber,
     pub older_comments: bool,
     /// The signed-in reader, if any.
     pub viewer: Option<String>,
 }
 
 #[server(prefix = "/rpc")]
-pub async fn article_page(slug: String, comments_page: u32) -> Result<ArticlePageData, AppError> {
-    use crate::domain::validate::Page;
-    use crate::domain::{articles, comments, markdown, users};
-    use crate::server_ctx::{state, viewer};
-    let db = &state()?.db;
+pub async fn article_page(
+    slug: String,
+    comments_page: PageNumber,
+) -> Result<ArticlePageData, AppError> {
+    use crate::server_ctx::{services, viewer};
+    use domain::validate::Page;
+    use domain::{articles, comments, markdown, users};
+    let db = &services()?.db;
     let viewer = viewer().await?;
     let mut article = articles::get(db, viewer, &slug).await?;
     let body_html = markdown::to_safe_html(article.body.as_deref().unwrap_or_default());
     // The body ships once, as HTML; the markdown source stays on the server.
     article.body = None;
     // A page deeper than any allowed reads nothing and shows as an empty page.
-    let (comments, older_comments) = match Page::numbered(comments_page, COMMENTS_PER_PAGE) {
+    let (comments, older_comments) = match Page::numbered(comments_page.get(), COMMENTS_PER_PAGE) {
         Ok(page) => comments::page_of(db, viewer, &slug, page).await?,
         Err(_) => (Vec::new(), false),
     };
@@ -59,7 +61,7 @@ pub async fn article_page(slug: String, comments_page: u32) -> Result<ArticlePag
         article,
         body_html,
         comments,
-        comments_page: comments_page.max(1),
+        comments_page,
         older_comments,
         viewer,
     })
@@ -67,9 +69,9 @@ pub async fn article_page(slug: String, comments_page: u32) -> Result<ArticlePag
 
 #[server(prefix = "/rpc")]
 pub async fn delete_article(slug: String) -> Result<(), AppError> {
-    use crate::domain::articles;
-    use crate::server_ctx::{redirect_plain_form, require_user, state};
-    articles::delete(&state()?.db, require_user().await?, &slug).await?;
+    use crate::server_ctx::{redirect_plain_form, require_user, services};
+    use domain::articles;
+    articles::delete(&services()?.db, require_user().await?, &slug).await?;
     redirect_plain_form("/");
     Ok(())
 }
@@ -78,20 +80,20 @@ pub async fn delete_article(slug: String) -> Result<(), AppError> {
 /// is.
 #[server(prefix = "/rpc")]
 pub async fn post_comment(slug: String, body: String) -> Result<Comment, AppError> {
-    use crate::domain::comments;
-    use crate::server_ctx::{redirect_plain_form, require_user, state};
+    use crate::server_ctx::{redirect_plain_form, require_user, services};
+    use domain::comments;
     let user = require_user().await?;
-    let state = state()?;
+    let state = services()?;
     let comment = comments::add(&state.db, &state.writes, user, &slug, Some(&body)).await?;
-    redirect_plain_form(&article_href(&slug));
+    redirect_plain_form(&links::article(&slug));
     Ok(comment)
 }
 
 #[server(prefix = "/rpc")]
 pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
-    use crate::domain::comments;
-    use crate::server_ctx::{require_user, state};
-    Ok(comments::delete(&state()?.db, require_user().await?, &slug, id).await?)
+    use crate::server_ctx::{require_user, services};
+    use domain::comments;
+    Ok(comments::delete(&services()?.db, require_user().await?, &slug, id).await?)
 }
 
 /// The actions of the page, shared by its parts.
@@ -108,7 +110,8 @@ struct Actions {
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let comments_page = Memo::new(move |_| page_number(query.read().get("comments")));
+    let comments_page =
+        Memo::new(move |_| PageNumber::from_query(query.read().get("comments").as_deref()));
     let actions = Actions {
         favorite: ServerAction::new(),
         follow: ServerAction::new(),
@@ -126,9 +129,9 @@ pub fn ArticlePage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(_)) = actions.comment.value().get() {
-            if comments_page.get_untracked() > 1 {
+            if comments_page.get_untracked() > PageNumber::FIRST {
                 let slug = params.read_untracked().get("slug").unwrap_or_default();
-                navigate(&article_href(&slug), Default::default());
+                navigate(&links::article(&slug), Default::default());
             }
         }
     });
@@ -177,14 +180,14 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
     let slug = article.slug.clone();
     let comments_empty = comments.is_empty();
     let authorship = Authorship {
-        author_path: profile_href(&article.author.username),
+        author_path: links::profile(&article.author.username),
         published: article.created_at.clone(),
     };
     view! {
         <PageMeta
             title=title.clone()
             description=article.description.clone()
-            path=article_href(&slug)
+            path=links::article(&slug)
             feed=format!("{}/feed.atom", authorship.author_path)
             article=authorship
         />
@@ -229,7 +232,7 @@ fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl I
         <ArticleMeta article=article.clone()>
             <span class="meta-actions">{if is_author {
                 view! {
-                    <a class="btn btn-sm btn-outline-secondary" href=format!("/editor/{}", segment(&slug))>
+                    <a class="btn btn-sm btn-outline-secondary" href=links::editor(&slug)>
                         <i class="ion-edit" aria-hidden="true"></i>" Edit Article"
                     </a>
                     <ActionForm action=actions.delete attr:class="delete-form">{SyncHydrated(view! {
@@ -292,7 +295,7 @@ fn Comments(
         }
         None => view! {
             <p class="comment-sign-in">
-                <a href=format!("/login?next={}", article_href(&slug))>"Sign in"</a>
+                <a href=format!("/login?next={}", links::article(&slug))>"Sign in"</a>
                 " or "
                 <a href="/register">"sign up"</a>
                 " to add comments on this article."
@@ -327,11 +330,11 @@ fn CommentCard(
                 <p class="card-text">{comment.body.clone()}</p>
             </div>
             <div class="card-footer">
-                <a href=profile_href(&author.username) class="comment-author">
+                <a href=links::profile(&author.username) class="comment-author">
                     <img src=avatar(author.image.as_deref()) class="comment-author-img" alt=format!("{}'s avatar", author.username) />
                 </a>
                 " "
-                <a href=profile_href(&author.username) class="comment-author">{author.username.clone()}</a>
+                <a href=links::profile(&author.username) class="comment-author">{author.username.clone()}</a>
                 <span class="date-posted">{human_date(&comment.created_at)}</span>
                 {mine.then(|| view! {
                     <span class="mod-options">
@@ -352,11 +355,9 @@ fn CommentCard(
 /// Links between pages of comments: plain links, so they work without JavaScript; once the page
 /// is hydrated the router follows them without a reload.
 #[component]
-fn CommentPages(slug: String, page: u32, older: bool, empty: bool) -> impl IntoView {
-    let href = |n: u32| match n {
-        1 => article_href(&slug),
-        n => format!("{}?comments={n}", article_href(&slug)),
-    };
+fn CommentPages(slug: String, page: PageNumber, older: bool, empty: bool) -> impl IntoView {
+    let href = |n: u32| PageNumber::new(n).link(&links::article(&slug), "comments");
+    let page = page.get();
     if empty && page > 1 {
         return view! {
             <p class="comment-pages">

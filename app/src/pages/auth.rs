@@ -25,7 +25,7 @@ pub fn after_sign_in(next: &str) -> String {
         .filter(|c| !c.is_control() && !c.is_whitespace())
         .collect();
     let path = utf8_percent_encode(&kept, CONTROLS).to_string();
-    if crate::models::is_site_path(&kept) && path.len() <= MAX_NEXT {
+    if model::is_site_path(&kept) && path.len() <= MAX_NEXT {
         path
     } else {
         "/".to_string()
@@ -38,12 +38,12 @@ pub const MAX_NEXT: usize = 2_048;
 
 #[server(prefix = "/rpc")]
 pub async fn login(email: String, password: String, next: String) -> Result<String, AppError> {
-    use crate::domain::users;
-    use crate::server_ctx::{redirect_plain_form, sign_in, state};
+    use crate::server_ctx::{redirect_plain_form, services, sign_in};
+    use domain::users;
     // Settled before anything happens: whatever `next` holds, no session is left behind a
     // failure.
     let next = after_sign_in(&next);
-    let account = users::login(&state()?.db, Some(&email), Some(&password)).await?;
+    let account = users::login(&services()?.db, Some(&email), Some(&password)).await?;
     sign_in(account.user_id()).await?;
     redirect_plain_form(&next);
     Ok(next)
@@ -51,14 +51,14 @@ pub async fn login(email: String, password: String, next: String) -> Result<Stri
 
 #[server(prefix = "/rpc")]
 pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::domain::users::{self, Registration};
-    use crate::server_ctx::{redirect_plain_form, sign_in, state};
+    use crate::server_ctx::{redirect_plain_form, services, sign_in};
+    use domain::users::{self, Registration};
     let form = Registration {
         username: Some(username),
         email: Some(email),
         password: Some(password),
     };
-    let account = users::register(&state()?.db, form).await?;
+    let account = users::register(&services()?.db, form).await?;
     sign_in(account.user_id()).await?;
     redirect_plain_form("/");
     Ok(())

@@ -4,23 +4,23 @@ use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use model::links;
 
-use crate::components::article_list::article_href;
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::layout::SignInRedirect;
-use crate::models::Article;
 use crate::pages::not_found::NotFound;
+use model::Article;
 
 /// The article to edit, refused unless the viewer wrote it.
 #[server(prefix = "/rpc")]
 pub async fn editable_article(slug: String) -> Result<Article, AppError> {
-    use crate::domain::{articles, Error};
-    use crate::server_ctx::{require_user, state};
+    use crate::server_ctx::{require_user, services};
+    use domain::{articles, Error};
     let user = require_user().await?;
-    let db = &state()?.db;
+    let db = &services()?.db;
     let article = articles::get(db, Some(user), &slug).await?;
-    let me = crate::domain::users::get(db, user).await?;
+    let me = domain::users::get(db, user).await?;
     if article.author.username != me.username {
         return Err(Error::Forbidden("article").into());
     }
@@ -39,12 +39,11 @@ pub async fn publish_article(
     tag_list: String,
     tag_input: String,
 ) -> Result<String, AppError> {
-    use crate::components::article_list::article_href;
-    use crate::domain::articles::{self, Draft, Edit};
-    use crate::domain::tags::parse_text;
-    use crate::server_ctx::{redirect_plain_form, require_user, state};
+    use crate::server_ctx::{redirect_plain_form, require_user, services};
+    use domain::articles::{self, Draft, Edit};
+    use domain::tags::parse_text;
     let user = require_user().await?;
-    let state = state()?;
+    let state = services()?;
     let db = &state.db;
     let mut tags = parse_text(&tag_list)?;
     tags.extend(parse_text(&tag_input)?);
@@ -65,7 +64,7 @@ pub async fn publish_article(
         };
         articles::update(db, user, &slug, edit).await?
     };
-    redirect_plain_form(&article_href(&article.slug));
+    redirect_plain_form(&links::article(&article.slug));
     Ok(article.slug)
 }
 
@@ -74,7 +73,7 @@ pub async fn publish_article(
 /// the form to [`PREVIEW_PAGE`] instead.
 #[server(prefix = "/rpc")]
 pub async fn preview_article(title: String, body: String) -> Result<String, AppError> {
-    Ok(crate::domain::articles::preview(&title, &body)?.body_html)
+    Ok(domain::articles::preview(&title, &body)?.body_html)
 }
 
 /// Where the editor's form is posted for a preview without JavaScript: a page of its own, in a
@@ -84,7 +83,7 @@ pub const PREVIEW_PAGE: &str = "/preview";
 /// The page [`PREVIEW_PAGE`] answers with: the draft's title and body laid out as on the article
 /// page, or why it cannot be shown.
 #[cfg(feature = "ssr")]
-pub fn preview_document(preview: Result<crate::domain::articles::Preview, AppError>) -> String {
+pub fn preview_document(preview: Result<domain::articles::Preview, AppError>) -> String {
     let owner = Owner::new();
     owner.with(|| {
         let (title, content) = match preview {
@@ -200,7 +199,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(slug)) = action.value().get() {
-            navigate(&article_href(&slug), Default::default());
+            navigate(&links::article(&slug), Default::default());
         }
     });
     // The Conduit design shows no heading here; screen readers still get one.
@@ -219,7 +218,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
         updated_at: String::new(),
         favorited: false,
         favorites_count: 0,
-        author: crate::models::Profile {
+        author: model::Profile {
             username: String::new(),
             bio: None,
             image: None,

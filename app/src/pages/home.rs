@@ -4,18 +4,19 @@ use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::article_list::{page_number, segment, ArticleList, SetFavorite};
+use crate::components::article_list::{ArticleList, SetFavorite};
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::session::use_session;
-use crate::models::ArticleList as Articles;
+use model::links::{self, PageNumber};
+use model::ArticleList as Articles;
 
 #[server(prefix = "/rpc")]
 pub async fn popular_tags() -> Result<Vec<String>, AppError> {
-    use crate::domain::tags;
+    use domain::tags;
     /// How many tags the sidebar shows.
     const SIDEBAR_TAGS: i64 = 20;
-    Ok(tags::popular(&crate::server_ctx::state()?.db, SIDEBAR_TAGS).await?)
+    Ok(tags::popular(&crate::server_ctx::services()?.db, SIDEBAR_TAGS).await?)
 }
 
 /// Which feed the home page shows.
@@ -27,13 +28,13 @@ pub enum Feed {
 }
 
 #[server(prefix = "/rpc")]
-pub async fn home_articles(feed: Feed, page: u32) -> Result<Articles, AppError> {
+pub async fn home_articles(feed: Feed, page: PageNumber) -> Result<Articles, AppError> {
     use crate::components::article_list::PER_PAGE;
-    use crate::domain::articles::{self, Filter};
-    use crate::domain::validate::Page;
-    use crate::server_ctx::{require_user, state, viewer};
-    let db = &state()?.db;
-    let page = Page::numbered(page, PER_PAGE)?;
+    use crate::server_ctx::{require_user, services, viewer};
+    use domain::articles::{self, Filter};
+    use domain::validate::Page;
+    let db = &services()?.db;
+    let page = Page::numbered(page.get(), PER_PAGE)?;
     Ok(match feed {
         Feed::Global => articles::list(db, viewer().await?, &Filter::default(), page).await?,
         Feed::Tag(tag) => {
@@ -57,7 +58,7 @@ pub fn HomePage() -> impl IntoView {
         None if query.read().get("feed").as_deref() == Some("following") => Feed::Following,
         None => Feed::Global,
     });
-    let page = Memo::new(move |_| page_number(query.read().get("page")));
+    let page = Memo::new(move |_| PageNumber::from_query(query.read().get("page").as_deref()));
     let favorite = ServerAction::<SetFavorite>::new();
     let articles = Resource::new(
         move || (feed.get(), page.get(), favorite.version().get()),
@@ -65,17 +66,20 @@ pub fn HomePage() -> impl IntoView {
     );
     let tags = Resource::new(|| (), |_| popular_tags());
 
-    let page_href = Callback::new(move |n: u32| match feed.get_untracked() {
-        Feed::Global => format!("/?page={n}"),
-        Feed::Following => format!("/?feed=following&page={n}"),
-        Feed::Tag(tag) => format!("/tag/{}?page={n}", segment(&tag)),
+    let page_href = Callback::new(move |n: PageNumber| {
+        let path = match feed.get_untracked() {
+            Feed::Global => "/".to_string(),
+            Feed::Following => "/?feed=following".to_string(),
+            Feed::Tag(tag) => links::tag(&tag),
+        };
+        n.link(&path, "page")
     });
 
     let meta = move || {
         let (title, description, path, feed_path) = match feed.get() {
             Feed::Tag(tag) => {
-                let page = format!("/tag/{}", segment(&tag));
-                let feed_path = format!("{page}/feed.atom");
+                let page = links::tag(&tag);
+                let feed_path = links::feed_of(&page);
                 (
                     format!("#{tag}"),
                     format!("The newest Conduit articles tagged {tag}."),
@@ -87,7 +91,7 @@ pub fn HomePage() -> impl IntoView {
                 "Home".to_string(),
                 SITE_DESCRIPTION.to_string(),
                 "/".to_string(),
-                "/feed.atom".to_string(),
+                links::feed_of("/"),
             ),
         };
         view! { <PageMeta title description path feed=feed_path /> }
@@ -121,7 +125,7 @@ pub fn HomePage() -> impl IntoView {
                                 {move || match feed.get() {
                                     Feed::Tag(tag) => Some(view! {
                                         <li class="nav-item">
-                                            <a class="nav-link active" href=format!("/tag/{}", segment(&tag))>
+                                            <a class="nav-link active" href=links::tag(&tag)>
                                                 <i class="ion-pound" aria-hidden="true"></i>"#"{tag.clone()}
                                             </a>
                                         </li>
@@ -157,7 +161,7 @@ pub fn HomePage() -> impl IntoView {
                                         Ok(tags) => view! {
                                             <div class="tag-list">
                                                 {tags.into_iter().map(|tag| view! {
-                                                    <a href=format!("/tag/{}", segment(&tag)) class="tag-pill tag-default">{tag.clone()}</a>
+                                                    <a href=links::tag(&tag) class="tag-pill tag-default">{tag.clone()}</a>
                                                 }).collect_view()}
                                             </div>
                                         }.erase(),

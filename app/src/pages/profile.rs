@@ -4,27 +4,28 @@ use crate::components::page_meta::PageMeta;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use crate::components::article_list::{page_number, profile_href, ArticleList, SetFavorite};
+use crate::components::article_list::{ArticleList, SetFavorite};
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::follow::{FollowButton, SetFollow};
 use crate::components::session::use_session;
-use crate::models::{avatar, ArticleList as Articles, Profile};
 use crate::pages::not_found::NotFound;
+use model::links::{self, PageNumber};
+use model::{avatar, ArticleList as Articles, Profile};
 
 #[server(prefix = "/rpc")]
 pub async fn profile_page(
     username: String,
     favorites: bool,
-    page: u32,
+    page: PageNumber,
 ) -> Result<(Profile, Articles), AppError> {
     use crate::components::article_list::PER_PAGE;
-    use crate::domain::articles::{self, Filter};
-    use crate::domain::profiles;
-    use crate::domain::validate::Page;
-    use crate::server_ctx::{state, viewer};
-    let page = Page::numbered(page, PER_PAGE)?;
-    let db = &state()?.db;
+    use crate::server_ctx::{services, viewer};
+    use domain::articles::{self, Filter};
+    use domain::profiles;
+    use domain::validate::Page;
+    let page = Page::numbered(page.get(), PER_PAGE)?;
+    let db = &services()?.db;
     let viewer = viewer().await?;
     let profile = profiles::get(db, viewer, &username).await?;
     let filter = if favorites {
@@ -58,7 +59,7 @@ pub fn ProfilePage() -> impl IntoView {
     let location = use_location();
     let favorites = Memo::new(move |_| location.pathname.get().ends_with("/favorites"));
     let username = Memo::new(move |_| params.read().get("username").unwrap_or_default());
-    let page = Memo::new(move |_| page_number(query.read().get("page")));
+    let page = Memo::new(move |_| PageNumber::from_query(query.read().get("page").as_deref()));
     let favorite = ServerAction::<SetFavorite>::new();
     let follow = ServerAction::<SetFollow>::new();
     let data = Resource::new(
@@ -73,13 +74,14 @@ pub fn ProfilePage() -> impl IntoView {
         },
         |(username, favorites, page, ..)| profile_page(username, favorites, page),
     );
-    let page_href = Callback::new(move |n: u32| {
-        let base = profile_href(&username.get_untracked());
-        if favorites.get_untracked() {
-            format!("{base}/favorites?page={n}")
+    let page_href = Callback::new(move |n: PageNumber| {
+        let username = username.get_untracked();
+        let path = if favorites.get_untracked() {
+            links::profile_favorites(&username)
         } else {
-            format!("{base}?page={n}")
-        }
+            links::profile(&username)
+        };
+        n.link(&path, "page")
     });
 
     view! {
@@ -89,13 +91,13 @@ pub fn ProfilePage() -> impl IntoView {
                 match result {
                     Ok((profile, list)) => {
                         let mine = session.username().as_deref() == Some(profile.username.as_str());
-                        let base = profile_href(&profile.username);
+                        let base = links::profile(&profile.username);
                         view! {
                             <PageMeta
                                 title=profile.username.clone()
                                 description=profile_description(&profile)
-                                path=if favorites.get_untracked() { format!("{base}/favorites") } else { base.clone() }
-                                feed=format!("{base}/feed.atom")
+                                path=if favorites.get_untracked() { links::profile_favorites(&profile.username) } else { base.clone() }
+                                feed=links::feed_of(&base)
                             />
                             <div class="profile-page">
                                 <div class="user-info">
@@ -127,7 +129,7 @@ pub fn ProfilePage() -> impl IntoView {
                                                         <a class="nav-link" class:active=move || !favorites.get() href=base.clone()>"My Articles"</a>
                                                     </li>
                                                     <li class="nav-item">
-                                                        <a class="nav-link" class:active=move || favorites.get() href=format!("{base}/favorites")>"Favorited Articles"</a>
+                                                        <a class="nav-link" class:active=move || favorites.get() href=links::profile_favorites(&profile.username)>"Favorited Articles"</a>
                                                     </li>
                                                 </ul>
                                             </div>

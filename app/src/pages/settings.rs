@@ -4,14 +4,14 @@ use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use model::links;
 
-use crate::components::article_list::profile_href;
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::form::TextField;
 use crate::components::layout::SignInRedirect;
 use crate::components::session::use_session;
-use crate::models::avatar;
+use model::avatar;
 
 #[server(prefix = "/rpc")]
 pub async fn update_settings(
@@ -22,10 +22,9 @@ pub async fn update_settings(
     password: String,
     current_password: String,
 ) -> Result<String, AppError> {
-    use crate::components::article_list::profile_href;
-    use crate::domain::auth::Credential;
-    use crate::domain::users::{self, Changes};
-    use crate::server_ctx::{redirect_plain_form, require_user, session_token, state};
+    use crate::server_ctx::{redirect_plain_form, require_user, services, session_token};
+    use domain::auth::Credential;
+    use domain::users::{self, Changes};
     let user = require_user().await?;
     let changes = Changes {
         image: Some(image),
@@ -40,8 +39,14 @@ pub async fn update_settings(
     };
     // This browser stays signed in; the user's other sessions end with a new password.
     let session = session_token().unwrap_or_default();
-    let account = users::update(&state()?.db, user, changes, Credential::Session(&session)).await?;
-    redirect_plain_form(&profile_href(&account.username));
+    let account = users::update(
+        &services()?.db,
+        user,
+        changes,
+        Credential::Session(&session),
+    )
+    .await?;
+    redirect_plain_form(&links::profile(&account.username));
     Ok(account.username)
 }
 
@@ -62,7 +67,7 @@ pub fn SettingsPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(username)) = update.value().get() {
             session.refresh();
-            navigate(&profile_href(&username), Default::default());
+            navigate(&links::profile(&username), Default::default());
         }
     });
     let navigate = use_navigate();

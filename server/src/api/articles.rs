@@ -3,13 +3,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use domain::Services;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use app::domain::articles::{self, Draft, Edit, Filter};
-use app::domain::validate::Page;
-use app::models::{Article, ArticleList};
-use app::server_ctx::AppState;
+use domain::articles::{self, Draft, Edit, Filter};
+use domain::validate::Page;
+use model::{Article, ArticleList};
 
 use super::users::present;
 use super::{ApiJson, ApiPath, ApiQuery, ApiResult, AuthUser, ErrorBody, MaybeUser};
@@ -105,7 +105,7 @@ fn respond(article: Article) -> Json<ArticleResponse> {
         (status = 422, description = "A bad `limit` or `offset`", body = ErrorBody),
     ))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     MaybeUser(viewer): MaybeUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<ArticleList>> {
@@ -130,7 +130,7 @@ pub async fn list(
         (status = 422, description = "A bad `limit` or `offset`", body = ErrorBody),
     ))]
 pub async fn feed(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ArticleList>> {
@@ -148,7 +148,7 @@ pub async fn feed(
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
     ))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     MaybeUser(viewer): MaybeUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<ArticleResponse>> {
@@ -168,7 +168,7 @@ pub async fn get(
         (status = 429, description = "Too many articles and comments by this user lately; `Retry-After` says when to try again", body = ErrorBody),
     ))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<NewArticleBody>,
 ) -> ApiResult<(StatusCode, Json<ArticleResponse>)> {
@@ -200,7 +200,7 @@ pub async fn create(
         (status = 422, description = "A field is blank or invalid, or `tagList` is null", body = ErrorBody),
     ))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateArticleBody>,
@@ -228,7 +228,7 @@ pub async fn update(
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
     ))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
@@ -246,7 +246,7 @@ pub async fn delete(
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
     ))]
 pub async fn favorite(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<ArticleResponse>> {
@@ -263,7 +263,7 @@ pub async fn favorite(
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
     ))]
 pub async fn unfavorite(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<ArticleResponse>> {

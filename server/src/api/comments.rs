@@ -3,12 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use domain::Services;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use app::domain::{comments, Error};
-use app::models::Comment;
-use app::server_ctx::AppState;
+use domain::{comments, Error};
+use model::Comment;
 
 use super::{ApiJson, ApiPath, ApiResult, AuthUser, ErrorBody, MaybeUser};
 
@@ -43,7 +43,7 @@ pub struct CommentsResponse {
         (status = 404, description = "No such article (`article: not found`)", body = ErrorBody),
     ))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     MaybeUser(viewer): MaybeUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<CommentsResponse>> {
@@ -67,7 +67,7 @@ pub async fn list(
         (status = 429, description = "Too many articles and comments by this user lately; `Retry-After` says when to try again", body = ErrorBody),
     ))]
 pub async fn add(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<NewCommentBody>,
@@ -91,7 +91,7 @@ pub async fn add(
         (status = 404, description = "No such article or comment", body = ErrorBody),
     ))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath((slug, id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {

@@ -5,11 +5,11 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use domain::Services;
 use serde::de::DeserializeOwned;
 
-use app::domain::auth::VerifiedToken;
-use app::domain::UserId;
-use app::server_ctx::AppState;
+use domain::auth::VerifiedToken;
+use domain::UserId;
 
 use super::ApiError;
 
@@ -112,7 +112,7 @@ pub struct AuthToken(pub VerifiedToken);
 pub struct MaybeUser(pub Option<UserId>);
 
 /// The request's `Authorization: Token <jwt>`, verified; `None` without the header.
-async fn bearer(parts: &Parts, state: &AppState) -> Result<Option<VerifiedToken>, ApiError> {
+async fn bearer(parts: &Parts, state: &Services) -> Result<Option<VerifiedToken>, ApiError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -130,26 +130,26 @@ async fn bearer(parts: &Parts, state: &AppState) -> Result<Option<VerifiedToken>
 
 impl<S> FromRequestParts<S> for MaybeUser
 where
-    AppState: FromRef<S>,
+    Services: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verified = bearer(parts, &AppState::from_ref(state)).await?;
+        let verified = bearer(parts, &Services::from_ref(state)).await?;
         Ok(MaybeUser(verified.map(|token| token.user)))
     }
 }
 
 impl<S> FromRequestParts<S> for AuthToken
 where
-    AppState: FromRef<S>,
+    Services: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match bearer(parts, &AppState::from_ref(state)).await? {
+        match bearer(parts, &Services::from_ref(state)).await? {
             Some(token) => Ok(AuthToken(token)),
             None => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -162,7 +162,7 @@ where
 
 impl<S> FromRequestParts<S> for AuthUser
 where
-    AppState: FromRef<S>,
+    Services: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = ApiError;

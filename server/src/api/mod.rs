@@ -25,8 +25,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use app::domain;
-use app::server_ctx::AppState;
+use crate::AppState;
 
 use crate::config::Config;
 

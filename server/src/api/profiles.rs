@@ -2,12 +2,12 @@
 
 use axum::extract::State;
 use axum::Json;
+use domain::Services;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use app::domain::profiles;
-use app::models::Profile;
-use app::server_ctx::AppState;
+use domain::profiles;
+use model::Profile;
 
 use super::{ApiPath, ApiResult, AuthUser, ErrorBody, MaybeUser};
 
@@ -30,7 +30,7 @@ fn respond(profile: Profile) -> Json<ProfileResponse> {
         (status = 404, description = "No such user (`profile: not found`)", body = ErrorBody),
     ))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     MaybeUser(viewer): MaybeUser,
     ApiPath(username): ApiPath<String>,
 ) -> ApiResult<Json<ProfileResponse>> {
@@ -47,7 +47,7 @@ pub async fn get(
         (status = 404, description = "No such user (`profile: not found`)", body = ErrorBody),
     ))]
 pub async fn follow(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath(username): ApiPath<String>,
 ) -> ApiResult<Json<ProfileResponse>> {
@@ -64,7 +64,7 @@ pub async fn follow(
         (status = 404, description = "No such user (`profile: not found`)", body = ErrorBody),
     ))]
 pub async fn unfollow(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
     ApiPath(username): ApiPath<String>,
 ) -> ApiResult<Json<ProfileResponse>> {

@@ -3,13 +3,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use domain::Services;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use app::domain::auth::Credential;
-use app::domain::users::{self, Account, Changes, Registration};
-use app::models::User;
-use app::server_ctx::AppState;
+use domain::auth::Credential;
+use domain::users::{self, Account, Changes, Registration};
+use model::User;
 
 use super::{ApiJson, ApiResult, AuthToken, AuthUser, ErrorBody};
 
@@ -87,7 +87,7 @@ pub struct UpdateUser {
     bio: Option<Option<String>>,
 }
 
-fn respond(state: &AppState, account: Account) -> ApiResult<Json<UserResponse>> {
+fn respond(state: &Services, account: Account) -> ApiResult<Json<UserResponse>> {
     let token = state
         .tokens
         .issue(account.user_id(), account.token_generation)?;
@@ -115,7 +115,7 @@ fn respond(state: &AppState, account: Account) -> ApiResult<Json<UserResponse>> 
         (status = 503, description = "Too many password hashes at once: the queue is full; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn register(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<UserResponse>)> {
     let form = Registration {
@@ -140,7 +140,7 @@ pub async fn register(
         (status = 503, description = "Too many password hashes at once: the queue is full; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<UserResponse>> {
     let account = users::login(
@@ -160,7 +160,7 @@ pub async fn login(
         (status = 401, description = "No token or a bad one", body = ErrorBody),
     ))]
 pub async fn current(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthUser(user): AuthUser,
 ) -> ApiResult<Json<UserResponse>> {
     respond(&state, users::get(&state.db, user).await?)
@@ -182,7 +182,7 @@ pub async fn current(
         (status = 503, description = "Too many password hashes at once: the queue is full; retry after `retry-after` seconds", body = ErrorBody),
     ))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     AuthToken(token): AuthToken,
     ApiJson(body): ApiJson<UpdateUserBody>,
 ) -> ApiResult<Json<UserResponse>> {

@@ -8,8 +8,8 @@ use axum::body::Body;
 use axum::http::{header, Method, Request};
 use serde_json::{json, Value};
 
-use app::domain::validate::{Page, MAX_TAG, MAX_TAGS, MAX_TAG_ENTRIES};
-use app::domain::{comments, tags};
+use domain::validate::{Page, MAX_TAG, MAX_TAGS, MAX_TAG_ENTRIES};
+use domain::{comments, tags};
 
 use crate::api_test;
 use crate::harness::{each_backend, Resp, TestApp};

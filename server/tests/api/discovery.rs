@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request};
 use serde_json::Value;
 
-use app::domain::sitemap::PAGE_IDS;
+use domain::sitemap::PAGE_IDS;
 
 use crate::api_test;
 use crate::harness::{Backend, Resp, TestApp};

@@ -15,10 +15,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
-use app::domain::Db;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
+use domain::Db;
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use serde_json::{json, Value};
@@ -115,7 +115,7 @@ async fn backends() -> Vec<Backend> {
     match reachable {
         Ok(()) => vec![Backend::Sqlite, Backend::Postgres],
         Err(err) => {
-            let url = app::domain::db::redact(&admin_url());
+            let url = domain::db::redact(&admin_url());
             if postgres_required() {
                 panic!("PostgreSQL not reachable at {url} ({err}) and CONDUIT_REQUIRE_POSTGRES=1");
             }
@@ -195,7 +195,7 @@ async fn start(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, Cleanup) {
     let db = Db::connect(&config.database_url, &config.pool)
         .await
         .expect("the test database opens and migrates");
-    let state = server::state(
+    let state = server::AppState::new(
         &config,
         db.clone(),
         LeptosOptions::builder().output_name("conduit").build(),

@@ -5,8 +5,8 @@
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 
-use app::domain::validate::MAX_BODY;
 use app::pages::editor::{PreviewArticle, PREVIEW_PAGE};
+use domain::validate::MAX_BODY;
 
 use crate::api_test;
 use crate::harness::{Resp, TestApp};

@@ -136,11 +136,7 @@ async fn the_demo_set_has_johndoe_with_articles_and_local_avatars() {
                 image.starts_with("/avatars/") && image.ends_with(".svg"),
                 "{image}"
             );
-            assert_eq!(
-                app::models::avatar(Some(&image)),
-                image,
-                "pages show {image}"
-            );
+            assert_eq!(model::avatar(Some(&image)), image, "pages show {image}");
         }
 
         // Demo users sign in with the documented password, and janedoe follows johndoe.

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use app::domain::{Tokens, UserId};
 use axum::http::Method;
+use domain::{Tokens, UserId};
 use serde_json::json;
 
 use crate::api_test;

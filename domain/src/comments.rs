@@ -7,7 +7,7 @@ use super::db::{iso_millis, now_millis, Db};
 use super::validate::{Checks, Page, MAX_COMMENT};
 use super::write_limit::WriteLimit;
 use super::{viewer_id, Error, Result, UserId};
-use crate::models::{Comment, Profile};
+use model::{Comment, Profile};
 
 /// The most comments `GET /api/articles/:slug/comments` returns: the newest ones. The spec's
 /// call has no paging, and an article may gather any number of comments.

@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::{viewer_id, Db, Error, Result, UserId};
-use crate::models::Profile;
+use model::Profile;
 
 /// A profile row: the viewer's `following` comes back as 0 or 1 on both databases.
 #[derive(FromRow)]

@@ -286,12 +286,12 @@ impl SessionPolicy {
     }
 
     /// Sessions last seen at or before this time have ended.
-    fn idle_cutoff(&self, now: i64) -> i64 {
+    pub(crate) fn idle_cutoff(&self, now: i64) -> i64 {
         now - self.idle.as_millis() as i64
     }
 }
 
-fn session_hash(token: &str) -> String {
+pub(crate) fn session_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -314,34 +314,6 @@ pub async fn open_session(db: &Db, user: UserId) -> Result<String> {
     .execute(&mut *db.acquire().await?)
     .await?;
     Ok(token)
-}
-
-/// The user of a live session, if the token names one: neither past its absolute end nor idle
-/// for `policy.idle`. Using a session renews it, with a write at most once per
-/// [`SessionPolicy::renew_after`].
-pub async fn session_user(db: &Db, token: &str, policy: SessionPolicy) -> Result<Option<UserId>> {
-    let now = now_millis();
-    let hash = session_hash(token);
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT user_id, last_seen_at FROM sessions
-         WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
-    )
-    .bind(&hash)
-    .bind(now)
-    .bind(policy.idle_cutoff(now))
-    .fetch_optional(&mut *db.acquire().await?)
-    .await?;
-    let Some((user, last_seen)) = row else {
-        return Ok(None);
-    };
-    if now - last_seen >= policy.renew_after().as_millis() as i64 {
-        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
-            .bind(&hash)
-            .bind(now)
-            .execute(&mut *db.acquire().await?)
-            .await?;
-    }
-    Ok(Some(UserId(user)))
 }
 
 /// Ends a session: its cookie no longer signs anyone in. Sessions that have ended by time go too.

@@ -1,6 +1,6 @@
 //! The domain layer: every rule and every query of Conduit, written once. Server functions (the
-//! UI) and REST handlers (the API) are thin adapters over these functions. Compiled only into the
-//! server (`ssr` feature).
+//! UI, in `app`) and REST handlers (the API, in `server`) are thin adapters over these
+//! functions. It knows nothing of either transport, and never reaches the browser.
 
 pub mod articles;
 pub mod auth;
@@ -19,6 +19,17 @@ pub use auth::Tokens;
 pub use db::Db;
 pub use error::{Error, FieldErrors, Result};
 pub use write_limit::{WriteLimit, WriteRate};
+
+/// What every operation of the domain may need, built once at start-up and shared by both
+/// transports (server functions and REST handlers).
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub db: Db,
+    /// Each user's budget of new articles and comments.
+    pub writes: WriteLimit,
+    pub tokens: Tokens,
+    pub sessions: auth::SessionPolicy,
+}
 
 /// A user's database id. Only the domain mints these, from a verified token or session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -12,7 +12,7 @@ use super::error::is_unique_violation;
 use super::validate::{Checks, Page, MAX_BODY, MAX_DESCRIPTION, MAX_TITLE};
 use super::write_limit::WriteLimit;
 use super::{tags, viewer_id, Error, Result, UserId};
-use crate::models::{Article, ArticleList, Profile};
+use model::{Article, ArticleList, Profile};
 
 /// What to list: every filter is optional and they combine.
 #[derive(Clone, Debug, Default)]

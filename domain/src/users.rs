@@ -3,8 +3,8 @@
 use sqlx::FromRow;
 
 use super::auth::{
-    burn_password_check, end_credentials_for_password_change, hash_password, verify_password,
-    Credential,
+    burn_password_check, end_credentials_for_password_change, hash_password, session_hash,
+    verify_password, Credential, SessionPolicy,
 };
 use super::db::{now_millis, Db};
 use super::error::is_unique_violation;
@@ -150,6 +150,42 @@ pub async fn get(db: &Db, user: UserId) -> Result<Account> {
     .fetch_optional(&mut *db.acquire().await?)
     .await?
     .ok_or(Error::Unauthorized("token", "is invalid"))
+}
+
+/// The account signed in by a browser session, if `token` names a live one: neither past its
+/// absolute end nor idle for `policy.idle`. One statement reads the session and its user, so a
+/// page knows who is reading (and what the navbar shows) from this alone. Using a session renews
+/// it, with a write at most once per [`SessionPolicy::renew_after`].
+pub async fn of_session(db: &Db, token: &str, policy: SessionPolicy) -> Result<Option<Account>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        account: Account,
+        last_seen_at: i64,
+    }
+    let now = now_millis();
+    let hash = session_hash(token);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT u.id, u.username, u.email, u.bio, u.image, u.token_generation, s.last_seen_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(policy.idle_cutoff(now))
+    .fetch_optional(&mut *db.acquire().await?)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    if now - row.last_seen_at >= policy.renew_after().as_millis() as i64 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *db.acquire().await?)
+            .await?;
+    }
+    Ok(Some(row.account))
 }
 
 /// Changes the settings sent. A new password ends every browser session and API token of the
