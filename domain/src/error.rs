@@ -116,3 +116,23 @@ impl From<sqlx::Error> for Error {
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+
+/// The unique constraint a database error violated, by the name the error gives it:
+/// PostgreSQL names the constraint or index (`users_username_key`); SQLite's message names the
+/// column of a column constraint (`users.username`) or the index of an expression
+/// (`index 'users_email_key'`), which comes back without its quotes (`users_email_key`).
+pub(crate) fn violated_unique(err: &sqlx::Error) -> Option<&str> {
+    let sqlx::Error::Database(db) = err else {
+        return None;
+    };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    db.constraint().or_else(|| {
+        let named = db.message().strip_prefix("UNIQUE constraint failed: ")?;
+        Some(match named.strip_prefix("index '") {
+            Some(index) => index.trim_end_matches('\''),
+            None => named,
+        })
+    })
+}

@@ -7,7 +7,7 @@ use super::auth::{
     verify_password, Credential, SessionPolicy,
 };
 use super::db::{now_millis, Db};
-use super::error::is_unique_violation;
+use super::error::violated_unique;
 use super::validate::{none_if_blank, Checks, MAX_BIO, MAX_IMAGE_URL, MAX_PASSWORD, MAX_USERNAME};
 use super::{Error, Result, UserId};
 
@@ -75,45 +75,31 @@ pub async fn register(db: &Db, form: Registration) -> Result<Account> {
     .bind(now)
     .fetch_one(&mut *db.acquire().await?)
     .await;
-    match inserted {
-        Ok(account) => Ok(account),
-        Err(err) if is_unique_violation(&err) => Err(taken(db, username, email, None).await),
-        Err(err) => Err(err.into()),
-    }
+    inserted.map_err(taken)
 }
 
-/// The 409 for a taken username or email, naming each field that is taken.
-async fn taken(db: &Db, username: &str, email: &str, except: Option<UserId>) -> Error {
-    let except = except.map_or(0, |u| u.0);
-    let row: Result<(i64, i64), sqlx::Error> = async {
-        sqlx::query_as(
-            "SELECT
-               (SELECT COUNT(*) FROM users WHERE username = $1 AND id <> $3),
-               (SELECT COUNT(*) FROM users WHERE lower(email) = lower($2) AND id <> $3)",
-        )
-        .bind(username)
-        .bind(email)
-        .bind(except)
-        .fetch_one(&mut *db.acquire().await?)
-        .await
+/// The field each unique constraint of `users` keeps, by the names the two databases give it
+/// (see [`violated_unique`]): PostgreSQL's constraint names, SQLite's column and index names.
+const UNIQUE_FIELDS: [(&str, &str); 3] = [
+    ("users_username_key", "username"),
+    ("users.username", "username"),
+    ("users_email_key", "email"),
+];
+
+/// The 409 for a write that broke a unique constraint of `users`: the constraint's name says
+/// which field is taken, so no second query asks. When both are, the database names the first
+/// it checked.
+fn taken(err: sqlx::Error) -> Error {
+    let field = violated_unique(&err).and_then(|name| {
+        UNIQUE_FIELDS
+            .iter()
+            .find(|(constraint, _)| *constraint == name)
+            .map(|(_, field)| *field)
+    });
+    match field {
+        Some(field) => Error::Conflict(vec![(field, "has already been taken".to_string())]),
+        None => err.into(),
     }
-    .await;
-    let (username_taken, email_taken) = match row {
-        Ok(counts) => counts,
-        Err(err) => return err.into(),
-    };
-    let mut fields = Vec::new();
-    if username_taken > 0 {
-        fields.push(("username", "has already been taken".to_string()));
-    }
-    if email_taken > 0 {
-        fields.push(("email", "has already been taken".to_string()));
-    }
-    if fields.is_empty() {
-        // Raced with a delete: still a conflict from the caller's point of view.
-        fields.push(("username", "has already been taken".to_string()));
-    }
-    Error::Conflict(fields)
 }
 
 /// Signs in by email and password. Wrong email and wrong password are the same 401, and take
@@ -268,13 +254,7 @@ pub async fn update(
     } else {
         query.fetch_one(&mut *db.acquire().await?).await
     };
-    match updated {
-        Ok(account) => Ok(account),
-        Err(err) if is_unique_violation(&err) => {
-            Err(taken(db, &username, &email, Some(user)).await)
-        }
-        Err(err) => Err(err.into()),
-    }
+    updated.map_err(taken)
 }
 
 /// The field that names the current password in errors: "current password is incorrect".
