@@ -7,7 +7,7 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use super::db::{iso_millis, now_millis, Backend, Db};
+use super::db::{iso_millis, now_millis, Backend, Db, Flag};
 use super::error::is_unique_violation;
 use super::validate::{Checks, Page, MAX_BODY, MAX_DESCRIPTION, MAX_TITLE};
 use super::write_limit::WriteLimit;
@@ -43,6 +43,7 @@ pub struct Edit {
 #[derive(FromRow)]
 struct ArticleRow {
     id: i64,
+    author_id: i64,
     slug: String,
     title: String,
     description: String,
@@ -50,11 +51,11 @@ struct ArticleRow {
     created_at: i64,
     updated_at: i64,
     favorites_count: i64,
-    favorited: i64,
+    favorited: Flag,
     author_username: String,
     author_bio: Option<String>,
     author_image: Option<String>,
-    author_following: i64,
+    author_following: Flag,
     /// The article's tags in their order, as a JSON array (see [`tags_json`]).
     tag_list: String,
 }
@@ -89,13 +90,14 @@ const FAVORITES: Source = Source {
 /// `body` only when asked for.
 fn select(backend: Backend, with_body: bool, from: &str) -> String {
     format!(
-        "SELECT a.id, a.slug, a.title, a.description, {body} AS body, a.created_at, a.updated_at,
+        "SELECT a.id, a.author_id, a.slug, a.title, a.description, {body} AS body,
+           a.created_at, a.updated_at,
            (SELECT COUNT(*) FROM favorites f WHERE f.article_id = a.id) AS favorites_count,
-           CASE WHEN EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $1)
-                THEN 1 ELSE 0 END AS favorited,
+           EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $1)
+             AS favorited,
            u.username AS author_username, u.bio AS author_bio, u.image AS author_image,
-           CASE WHEN EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
-                THEN 1 ELSE 0 END AS author_following,
+           EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
+             AS author_following,
            {tags} AS tag_list
          FROM {from} JOIN users u ON u.id = a.author_id",
         body = if with_body { "a.body" } else { "NULL" },
@@ -120,29 +122,29 @@ fn tags_json(backend: Backend) -> &'static str {
 }
 
 fn assemble(rows: Vec<ArticleRow>) -> Result<Vec<Article>> {
-    rows.into_iter()
-        .map(|row| {
-            let tag_list = serde_json::from_str(&row.tag_list)
-                .map_err(|e| Error::Internal(format!("tags of article {}: {e}", row.id)))?;
-            Ok(Article {
-                tag_list,
-                slug: row.slug,
-                title: row.title,
-                description: row.description,
-                body: row.body,
-                created_at: iso_millis(row.created_at),
-                updated_at: iso_millis(row.updated_at),
-                favorited: row.favorited != 0,
-                favorites_count: row.favorites_count,
-                author: Profile {
-                    username: row.author_username,
-                    bio: row.author_bio,
-                    image: row.author_image,
-                    following: row.author_following != 0,
-                },
-            })
-        })
-        .collect()
+    rows.into_iter().map(article_of).collect()
+}
+
+fn article_of(row: ArticleRow) -> Result<Article> {
+    let tag_list = serde_json::from_str(&row.tag_list)
+        .map_err(|e| Error::Internal(format!("tags of article {}: {e}", row.id)))?;
+    Ok(Article {
+        tag_list,
+        slug: row.slug,
+        title: row.title,
+        description: row.description,
+        body: row.body,
+        created_at: iso_millis(row.created_at),
+        updated_at: iso_millis(row.updated_at),
+        favorited: row.favorited.0,
+        favorites_count: row.favorites_count,
+        author: Profile {
+            username: row.author_username,
+            bio: row.author_bio,
+            image: row.author_image,
+            following: row.author_following.0,
+        },
+    })
 }
 
 /// How many articles match `where_sql` (as in [`page_where`]), by counting them: for filters in
@@ -337,8 +339,21 @@ fn followed_articles(backend: Backend, page: Page) -> String {
     }
 }
 
+/// An article as its page shows it: with its body, whether the viewer may edit and delete it,
+/// and its id, for reading its comments without looking the slug up again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArticleView {
+    pub article: Article,
+    pub editable: bool,
+    pub(crate) id: i64,
+}
+
 /// One article with its body.
 pub async fn get(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Article> {
+    Ok(view(db, viewer, slug).await?.article)
+}
+
+pub async fn view(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<ArticleView> {
     let sql = format!(
         "{} WHERE a.slug = $2",
         select(db.backend(), true, ARTICLES.from)
@@ -349,7 +364,20 @@ pub async fn get(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Article>
         .fetch_optional(&mut *db.acquire().await?)
         .await?
         .ok_or(Error::NotFound("article"))?;
-    Ok(assemble(vec![row])?.remove(0))
+    Ok(ArticleView {
+        id: row.id,
+        editable: viewer.is_some_and(|viewer| viewer.0 == row.author_id),
+        article: article_of(row)?,
+    })
+}
+
+/// The article `user` is about to edit: refused unless they wrote it.
+pub async fn for_editing(db: &Db, user: UserId, slug: &str) -> Result<Article> {
+    let view = view(db, Some(user), slug).await?;
+    if !view.editable {
+        return Err(Error::Forbidden("article"));
+    }
+    Ok(view.article)
 }
 
 /// Makes the readable part of a slug from a title: lowercase letters and digits of any script,
@@ -512,26 +540,26 @@ async fn link_tags(
     Ok(())
 }
 
-/// The id and author of an article, or 404.
-async fn owner(db: &Db, slug: &str) -> Result<(i64, i64)> {
-    sqlx::query_as("SELECT id, author_id FROM articles WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(&mut *db.acquire().await?)
-        .await?
-        .ok_or(Error::NotFound("article"))
-}
-
-/// Only the author may change or delete an article.
-async fn authored_by(db: &Db, user: UserId, slug: &str) -> Result<i64> {
-    let (id, author) = owner(db, slug).await?;
-    if author != user.0 {
-        return Err(Error::Forbidden("article"));
+/// Why a write restricted to the author of `slug` changed nothing: no such article (404), or
+/// somebody else's (403). Asked only after the write, so a write that succeeds costs no lookup.
+async fn refusal(db: &Db, slug: &str) -> Error {
+    let found: std::result::Result<Option<i64>, sqlx::Error> = async {
+        sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut *db.acquire().await?)
+            .await
     }
-    Ok(id)
+    .await;
+    match found {
+        Ok(Some(_)) => Error::Forbidden("article"),
+        Ok(None) => Error::NotFound("article"),
+        Err(err) => err.into(),
+    }
 }
 
+/// Changes an article of `user`'s. One statement writes every field and says which article it
+/// was (the row is not read first); the tags, when sent, are replaced in the same transaction.
 pub async fn update(db: &Db, user: UserId, slug: &str, edit: Edit) -> Result<Article> {
-    let id = authored_by(db, user, slug).await?;
     let mut checks = Checks::default();
     if edit.title.is_some() {
         checks.required("title", edit.title.as_deref(), MAX_TITLE);
@@ -550,63 +578,61 @@ pub async fn update(db: &Db, user: UserId, slug: &str, edit: Edit) -> Result<Art
         Some(Some(tags)) => Some(tags::normalize(tags)?),
         _ => None,
     };
-
-    let current = get(db, Some(user), slug).await?;
-    let title = edit
-        .title
-        .map(|t| t.trim().to_string())
-        .unwrap_or(current.title.clone());
-    // A new title makes a new slug; anything else keeps the old one.
-    let mut new_slug = if title != current.title {
-        slugify(&title)
-    } else {
-        current.slug.clone()
-    };
+    let title = edit.title.as_deref().map(str::trim);
+    // A new title makes a new slug (the SQL keeps the old one when the title is unchanged).
+    let mut new_slug = title.map(slugify);
     for _attempt in 0..5 {
         let mut conn = db.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let updated = sqlx::query(
-            "UPDATE articles SET slug = $1, title = $2, description = $3, body = $4, updated_at = $5
-             WHERE id = $6",
+        // `updated_at` moves forward even within the millisecond of the last change.
+        let updated = sqlx::query_as::<_, (i64, String)>(
+            "UPDATE articles SET
+               slug = CASE WHEN $1 IS NOT NULL AND $2 <> title THEN $1 ELSE slug END,
+               title = COALESCE($2, title),
+               description = COALESCE($3, description),
+               body = COALESCE($4, body),
+               updated_at = CASE WHEN $5 > updated_at THEN $5 ELSE updated_at + 1 END
+             WHERE slug = $6 AND author_id = $7
+             RETURNING id, slug",
         )
-        .bind(&new_slug)
-        .bind(&title)
-        .bind(edit.description.as_deref().unwrap_or(&current.description))
-        .bind(edit.body.as_deref().or(current.body.as_deref()).unwrap_or_default())
-        .bind(now_millis().max(parse_millis_floor(&current.updated_at) + 1))
-        .bind(id)
-        .execute(&mut *tx)
+        .bind(new_slug.as_deref())
+        .bind(title)
+        .bind(edit.description.as_deref())
+        .bind(edit.body.as_deref())
+        .bind(now_millis())
+        .bind(slug)
+        .bind(user.0)
+        .fetch_optional(&mut *tx)
         .await;
         match updated {
-            Ok(_) => {
+            Ok(Some((id, slug))) => {
                 if let Some(tag_list) = &tag_list {
                     replace_tags(&mut tx, id, tag_list).await?;
                 }
                 tx.commit().await?;
-                return get(db, Some(user), &new_slug).await;
+                return get(db, Some(user), &slug).await;
             }
-            Err(err) if is_unique_violation(&err) => new_slug = suffixed(&slugify(&title)),
+            Ok(None) => return Err(refusal(db, slug).await),
+            Err(err) if is_unique_violation(&err) => {
+                new_slug = title.map(|title| suffixed(&slugify(title)))
+            }
             Err(err) => return Err(err.into()),
         }
     }
     Err(Error::Internal("could not find a free slug".into()))
 }
 
-/// Reads back the milliseconds of a timestamp this module wrote, so an update made within the
-/// same millisecond still moves `updatedAt` forward.
-fn parse_millis_floor(iso: &str) -> i64 {
-    time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339)
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-        .unwrap_or(0)
-}
-
+/// Deletes an article of `user`'s; its tag links, favorites and comments go with it (ON DELETE
+/// CASCADE).
 pub async fn delete(db: &Db, user: UserId, slug: &str) -> Result<()> {
-    let id = authored_by(db, user, slug).await?;
-    // Tags links, favorites and comments go with it (ON DELETE CASCADE).
-    sqlx::query("DELETE FROM articles WHERE id = $1")
-        .bind(id)
+    let deleted = sqlx::query("DELETE FROM articles WHERE slug = $1 AND author_id = $2")
+        .bind(slug)
+        .bind(user.0)
         .execute(&mut *db.acquire().await?)
         .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(refusal(db, slug).await);
+    }
     Ok(())
 }
 
@@ -639,7 +665,11 @@ pub async fn unfavorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
 
 /// The id of an article, for the comments module.
 pub(crate) async fn id_of(db: &Db, slug: &str) -> Result<i64> {
-    Ok(owner(db, slug).await?.0)
+    sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut *db.acquire().await?)
+        .await?
+        .ok_or(Error::NotFound("article"))
 }
 
 #[cfg(test)]

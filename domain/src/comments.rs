@@ -3,7 +3,8 @@
 use sqlx::FromRow;
 
 use super::articles;
-use super::db::{iso_millis, now_millis, Db};
+use super::articles::ArticleView;
+use super::db::{iso_millis, now_millis, Db, Flag};
 use super::validate::{Checks, Page, MAX_COMMENT};
 use super::write_limit::WriteLimit;
 use super::{viewer_id, Error, Result, UserId};
@@ -16,13 +17,14 @@ pub const MAX_LISTED: i64 = 100;
 #[derive(FromRow)]
 struct CommentRow {
     id: i64,
+    author_id: i64,
     body: String,
     created_at: i64,
     updated_at: i64,
     author_username: String,
     author_bio: Option<String>,
     author_image: Option<String>,
-    author_following: i64,
+    author_following: Flag,
 }
 
 impl From<CommentRow> for Comment {
@@ -36,17 +38,24 @@ impl From<CommentRow> for Comment {
                 username: row.author_username,
                 bio: row.author_bio,
                 image: row.author_image,
-                following: row.author_following != 0,
+                following: row.author_following.0,
             },
         }
     }
 }
 
-const SELECT: &str = "SELECT c.id, c.body, c.created_at, c.updated_at,
+const SELECT: &str = "SELECT c.id, c.author_id, c.body, c.created_at, c.updated_at,
        u.username AS author_username, u.bio AS author_bio, u.image AS author_image,
-       CASE WHEN EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
-            THEN 1 ELSE 0 END AS author_following
+       EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
+         AS author_following
      FROM comments c JOIN users u ON u.id = c.author_id";
+
+/// A comment as the article page shows it: whether the viewer may delete it, beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommentView {
+    pub comment: Comment,
+    pub deletable: bool,
+}
 
 /// An article's newest comments, newest first, up to [`MAX_LISTED`].
 pub async fn list(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Vec<Comment>> {
@@ -54,18 +63,38 @@ pub async fn list(db: &Db, viewer: Option<UserId>, slug: &str) -> Result<Vec<Com
         limit: MAX_LISTED,
         offset: 0,
     };
-    Ok(page_of(db, viewer, slug, newest).await?.0)
+    let article = articles::id_of(db, slug).await?;
+    let (rows, _) = rows_of(db, viewer, article, newest).await?;
+    Ok(rows.into_iter().map(Comment::from).collect())
 }
 
-/// One page of an article's comments, newest first, and whether older ones follow. Reads one
-/// row more than the page to know, along `comments_article_idx`.
+/// One page of the comments of an article the page has read, newest first, and whether older
+/// ones follow.
 pub async fn page_of(
     db: &Db,
     viewer: Option<UserId>,
-    slug: &str,
+    article: &ArticleView,
     page: Page,
-) -> Result<(Vec<Comment>, bool)> {
-    let article = articles::id_of(db, slug).await?;
+) -> Result<(Vec<CommentView>, bool)> {
+    let (rows, older) = rows_of(db, viewer, article.id, page).await?;
+    let comments = rows
+        .into_iter()
+        .map(|row| CommentView {
+            deletable: viewer.is_some_and(|viewer| viewer.0 == row.author_id),
+            comment: row.into(),
+        })
+        .collect();
+    Ok((comments, older))
+}
+
+/// One page of comment rows, and whether older ones follow. Reads one row more than the page to
+/// know, along `comments_article_idx`.
+async fn rows_of(
+    db: &Db,
+    viewer: Option<UserId>,
+    article: i64,
+    page: Page,
+) -> Result<(Vec<CommentRow>, bool)> {
     // Numbers written into the SQL, as in `articles::page_where`; they are integers.
     let rows = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE c.article_id = $2 ORDER BY c.created_at DESC, c.id DESC LIMIT {} OFFSET {}",
@@ -77,12 +106,9 @@ pub async fn page_of(
     .fetch_all(&mut *db.acquire().await?)
     .await?;
     let older = rows.len() as i64 > page.limit;
-    let comments = rows
-        .into_iter()
-        .take(page.limit as usize)
-        .map(Comment::from)
-        .collect();
-    Ok((comments, older))
+    let mut rows = rows;
+    rows.truncate(page.limit as usize);
+    Ok((rows, older))
 }
 
 /// Adds a comment by `author`, within their share of writes.
@@ -93,22 +119,23 @@ pub async fn add(
     slug: &str,
     body: Option<&str>,
 ) -> Result<Comment> {
-    let article = articles::id_of(db, slug).await?;
     Checks::default()
         .required("body", body, MAX_COMMENT)
         .finish()?;
     writes.spend(author)?;
     let now = now_millis();
+    // Straight into the article the slug names: an unknown slug inserts nothing, a 404.
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+         SELECT a.id, $2, $3, $4, $4 FROM articles a WHERE a.slug = $1 RETURNING id",
     )
-    .bind(article)
+    .bind(slug)
     .bind(author.0)
     .bind(body.unwrap_or_default())
     .bind(now)
-    .fetch_one(&mut *db.acquire().await?)
-    .await?;
+    .fetch_optional(&mut *db.acquire().await?)
+    .await?
+    .ok_or(Error::NotFound("article"))?;
     let row =
         sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $2")))
             .bind(author.0)
@@ -118,22 +145,31 @@ pub async fn add(
     Ok(row.into())
 }
 
-/// Deletes a comment; only its author may.
+/// Deletes a comment; only its author may. One statement when it is theirs; only a refused
+/// delete asks why (no article, no such comment on it, or somebody else's).
 pub async fn delete(db: &Db, user: UserId, slug: &str, id: i64) -> Result<()> {
+    let deleted = sqlx::query(
+        "DELETE FROM comments
+         WHERE id = $1 AND author_id = $2
+           AND article_id = (SELECT a.id FROM articles a WHERE a.slug = $3)",
+    )
+    .bind(id)
+    .bind(user.0)
+    .bind(slug)
+    .execute(&mut *db.acquire().await?)
+    .await?;
+    if deleted.rows_affected() > 0 {
+        return Ok(());
+    }
     let article = articles::id_of(db, slug).await?;
-    let author: i64 =
-        sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1 AND article_id = $2")
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM comments WHERE id = $1 AND article_id = $2")
             .bind(id)
             .bind(article)
             .fetch_optional(&mut *db.acquire().await?)
-            .await?
-            .ok_or(Error::NotFound("comment"))?;
-    if author != user.0 {
-        return Err(Error::Forbidden("comment"));
-    }
-    sqlx::query("DELETE FROM comments WHERE id = $1")
-        .bind(id)
-        .execute(&mut *db.acquire().await?)
-        .await?;
-    Ok(())
+            .await?;
+    Err(match found {
+        Some(_) => Error::Forbidden("comment"),
+        None => Error::NotFound("comment"),
+    })
 }

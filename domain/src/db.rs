@@ -343,6 +343,31 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A yes-or-no column such as `EXISTS (...) AS favorited`: PostgreSQL answers with a boolean,
+/// SQLite with 0 or 1, and the `Any` driver's `bool` takes only the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Flag(pub bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<sqlx::Any>>::compatible(ty)
+            || <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Flag, sqlx::error::BoxDynError> {
+        match <bool as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
+            Ok(flag) => Ok(Flag(flag)),
+            Err(_) => Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
+        }
+    }
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub(crate) fn now_millis() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64

@@ -2,16 +2,17 @@
 
 use sqlx::FromRow;
 
+use super::db::Flag;
 use super::{viewer_id, Db, Error, Result, UserId};
 use model::Profile;
 
-/// A profile row: the viewer's `following` comes back as 0 or 1 on both databases.
 #[derive(FromRow)]
-pub(crate) struct ProfileRow {
-    pub username: String,
-    pub bio: Option<String>,
-    pub image: Option<String>,
-    pub following: i64,
+struct ProfileRow {
+    id: i64,
+    username: String,
+    bio: Option<String>,
+    image: Option<String>,
+    following: Flag,
 }
 
 impl From<ProfileRow> for Profile {
@@ -20,42 +21,50 @@ impl From<ProfileRow> for Profile {
             username: row.username,
             bio: row.bio,
             image: row.image,
-            following: row.following != 0,
+            following: row.following.0,
         }
     }
 }
 
+/// A profile as a page shows it: the profile, and whether it is the viewer's own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileView {
+    pub profile: Profile,
+    pub own: bool,
+}
+
 pub async fn get(db: &Db, viewer: Option<UserId>, username: &str) -> Result<Profile> {
-    sqlx::query_as::<_, ProfileRow>(
-        "SELECT u.username, u.bio, u.image,
-           CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = u.id)
-                THEN 1 ELSE 0 END AS following
+    Ok(view(db, viewer, username).await?.profile)
+}
+
+pub async fn view(db: &Db, viewer: Option<UserId>, username: &str) -> Result<ProfileView> {
+    let row = sqlx::query_as::<_, ProfileRow>(
+        "SELECT u.id, u.username, u.bio, u.image,
+           EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = u.id)
+             AS following
          FROM users u WHERE u.username = $1",
     )
     .bind(username)
     .bind(viewer_id(viewer))
     .fetch_optional(&mut *db.acquire().await?)
     .await?
-    .map(Profile::from)
-    .ok_or(Error::NotFound("profile"))
+    .ok_or(Error::NotFound("profile"))?;
+    Ok(ProfileView {
+        own: viewer.is_some_and(|viewer| viewer.0 == row.id),
+        profile: row.into(),
+    })
 }
 
-async fn id_of(db: &Db, username: &str) -> Result<i64> {
-    sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-        .bind(username)
-        .fetch_optional(&mut *db.acquire().await?)
-        .await?
-        .ok_or(Error::NotFound("profile"))
-}
-
-/// Follows a user; following twice is the same as once.
+/// Follows a user; following twice is the same as once. An unknown username inserts nothing,
+/// and reading the profile back answers 404: two statements, as for favorites.
 pub async fn follow(db: &Db, follower: UserId, username: &str) -> Result<Profile> {
-    let followee = id_of(db, username).await?;
     sqlx::query(
-        "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        "INSERT INTO follows (follower_id, followee_id)
+         SELECT $1, u.id FROM users u WHERE u.username = $2
+         ON CONFLICT DO NOTHING",
     )
     .bind(follower.0)
-    .bind(followee)
+    .bind(username)
     .execute(&mut *db.acquire().await?)
     .await?;
     get(db, Some(follower), username).await
@@ -63,11 +72,13 @@ pub async fn follow(db: &Db, follower: UserId, username: &str) -> Result<Profile
 
 /// Stops following a user; unfollowing someone not followed is fine.
 pub async fn unfollow(db: &Db, follower: UserId, username: &str) -> Result<Profile> {
-    let followee = id_of(db, username).await?;
-    sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
-        .bind(follower.0)
-        .bind(followee)
-        .execute(&mut *db.acquire().await?)
-        .await?;
+    sqlx::query(
+        "DELETE FROM follows
+         WHERE follower_id = $1 AND followee_id = (SELECT u.id FROM users u WHERE u.username = $2)",
+    )
+    .bind(follower.0)
+    .bind(username)
+    .execute(&mut *db.acquire().await?)
+    .await?;
     get(db, Some(follower), username).await
 }

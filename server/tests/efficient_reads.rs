@@ -1,17 +1,22 @@
 //! Issue 3, item 6: listing articles, the feed and a single article cost a fixed number of SQL
 //! statements whatever the page size: no query per article. Issue 7: a page costs two (its total
 //! and its rows, tags included), one article one, and writing an article the same whatever its
-//! number of tags.
+//! number of tags. Issue 19: a signed-in page costs at most 4 (its viewer read once), and each
+//! write its minimum.
 //!
 //! Statements are counted from sqlx's own `sqlx::query` tracing events, through a global
 //! subscriber (SQLite runs its statements on a worker thread). This file is its own test binary
-//! with a single test, so no other test's statements are counted.
+//! whose tests take turns, so no other test's statements are counted.
 
 // Tests look into the database directly, past the credential handling of `Db::acquire`.
 #![allow(clippy::disallowed_methods)]
 
 #[path = "api/harness.rs"]
 mod harness;
+// Shared with the API suite, which uses all of it.
+#[allow(dead_code)]
+#[path = "api/ui.rs"]
+mod ui;
 
 use std::sync::{Mutex, OnceLock};
 
@@ -22,6 +27,8 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use harness::{Backend, TestApp, TestUser};
 
 static LAST: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// The tests of this binary take turns: they share the one global count.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct CountStatements;
 
@@ -132,6 +139,7 @@ async fn populate(app: &TestApp, author: &TestUser, reader: &TestUser, n: usize)
 
 #[tokio::test]
 async fn reads_cost_the_same_statements_for_1_or_20_articles() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     install();
     harness::each_backend(
         "reads_cost_the_same_statements_for_1_or_20_articles",
@@ -240,5 +248,95 @@ async fn reads_cost_the_same_statements_for_1_or_20_articles() {
             }
         },
     )
+    .await;
+}
+
+/// The statements of one page as the browser asks for it (no JavaScript: the server renders it
+/// whole), with `cookie` as its session.
+async fn page_statements(app: &TestApp, path: &str, cookie: &str) -> (usize, Vec<String>) {
+    let request = axum::http::Request::get(path)
+        .header(axum::http::header::COOKIE, cookie)
+        .header(axum::http::header::ACCEPT, "text/html")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    LAST.lock().unwrap().clear();
+    let resp = app.send(request).await;
+    assert_eq!(resp.status, 200, "{path}: {resp:?}");
+    take_statements()
+}
+
+/// The statements of one API write, beyond its token check. A transaction's `COMMIT` (which
+/// PostgreSQL's driver logs and SQLite's does not) is not one of the write's own.
+async fn write_statements(
+    app: &TestApp,
+    method: axum::http::Method,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (usize, Vec<String>) {
+    LAST.lock().unwrap().clear();
+    let resp = app.call(method.clone(), path, Some(token), body).await;
+    assert!(resp.status.is_success(), "{method} {path}: {resp:?}");
+    let (_, statements) = take_statements();
+    without_token_check(statements.into_iter().filter(|s| s != "COMMIT").collect())
+}
+
+/// Issue 19: a signed-in page costs at most 4 statements, its session lookup included (the
+/// navbar, the page and its server functions share one lookup of the viewer), and each API write
+/// its minimum: the row it changes read once, no read-back of what it already knows.
+#[tokio::test]
+async fn pages_and_writes_keep_their_statement_budgets() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    install();
+    harness::each_backend("pages_and_writes_keep_their_statement_budgets", |app| async move {
+        let author = app.register("author").await;
+        let reader = app.register("reader").await;
+        populate(&app, &author, &reader, 3).await;
+        let cookie = ui::sign_in(&app, &reader).await;
+        // Warm the pool so that opening a connection is not counted.
+        page_statements(&app, "/", &cookie).await;
+
+        for (path, budget) in [("/", 4), ("/article/article-0", 4)] {
+            let (count, sql) = page_statements(&app, path, &cookie).await;
+            assert!(count <= budget, "{path} took {count}: {sql:#?}");
+        }
+
+        use axum::http::Method;
+        // Each write's minimum: the change itself, and reading back what it answers with
+        // (counts, tags and flags the change did not know). Only a refused write asks why.
+        let article = json!({"article": {"title": "Budget", "description": "d", "body": "b", "tagList": ["x", "y"]}});
+        let retitle = json!({"article": {"title": "Budget two", "tagList": ["z"]}});
+        let writes = [
+            // The article, its new tags, their links; the article read back.
+            (Method::POST, "/api/articles", &author, Some(article), 4),
+            (Method::PUT, "/api/articles/budget", &author, Some(json!({"article": {"body": "new"}})), 2),
+            // The update, the old links, the new tags and links; the article read back.
+            (Method::PUT, "/api/articles/budget", &author, Some(retitle), 5),
+            (Method::POST, "/api/articles/budget-two/favorite", &reader, None, 2),
+            (Method::DELETE, "/api/articles/budget-two/favorite", &reader, None, 2),
+            (Method::POST, "/api/articles/budget-two/comments", &reader, Some(json!({"comment": {"body": "hi"}})), 2),
+            (Method::POST, "/api/profiles/author/follow", &reader, None, 2),
+            (Method::DELETE, "/api/profiles/author/follow", &reader, None, 2),
+            // The account as it was (to know what changed), the update.
+            (Method::PUT, "/api/user", &reader, Some(json!({"user": {"bio": "hello"}})), 2),
+        ];
+        for (method, path, user, body, budget) in writes {
+            let (count, sql) = write_statements(&app, method.clone(), path, &user.token, body).await;
+            assert!(count <= budget, "{method} {path} took {count}: {sql:#?}");
+        }
+        let comment = app
+            .get("/api/articles/budget-two/comments", None)
+            .await
+            .assert_status(200)["comments"][0]["id"]
+            .as_i64()
+            .unwrap();
+        for (path, user) in [
+            (format!("/api/articles/budget-two/comments/{comment}"), &reader),
+            ("/api/articles/budget-two".to_string(), &author),
+        ] {
+            let (count, sql) = write_statements(&app, Method::DELETE, &path, &user.token, None).await;
+            assert_eq!(count, 1, "DELETE {path} took {sql:#?}");
+        }
+    })
     .await;
 }

@@ -12,7 +12,7 @@ use model::{avatar, human_date, Article, ArticleList};
 pub const PER_PAGE: i64 = 10;
 
 /// Favorites or unfavorites an article.
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn set_favorite(slug: String, favorite: bool) -> Result<Article, AppError> {
     use crate::server_ctx::{require_user, services};
     use domain::articles;

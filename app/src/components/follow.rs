@@ -7,7 +7,7 @@ use crate::components::erased::SyncHydrated;
 use crate::components::error::AppError;
 use model::Profile;
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn set_follow(username: String, follow: bool) -> Result<Profile, AppError> {
     use crate::server_ctx::{require_user, services};
     use domain::profiles;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::components::error::AppError;
 use model::CurrentUser;
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn load_current_user() -> Result<Option<CurrentUser>, AppError> {
     let Some(account) = crate::server_ctx::signed_in().await? else {
         return Ok(None);

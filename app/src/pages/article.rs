@@ -26,48 +26,61 @@ pub struct ArticlePageData {
     pub body_html: String,
     /// One page of comments, newest first: the page is rendered and shipped for hydration, so
     /// its size, not the article's popularity, bounds both.
-    pub comments: Vec<Comment>,
+    pub comments: Vec<ShownComment>,
     /// Which page of comments this is (1 = the newest), and whether older ones follow.
     pub comments_page: PageNumber,
     pub older_comments: bool,
-    /// The signed-in reader, if any.
-    pub viewer: Option<String>,
+    /// Somebody is signed in (and may comment).
+    pub signed_in: bool,
+    /// The reader wrote the article (and may edit and delete it).
+    pub editable: bool,
 }
 
-#[server(prefix = "/rpc")]
+/// A comment, and whether the reader may delete it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShownComment {
+    pub comment: Comment,
+    pub deletable: bool,
+}
+
+#[server]
 pub async fn article_page(
     slug: String,
     comments_page: PageNumber,
 ) -> Result<ArticlePageData, AppError> {
     use crate::server_ctx::{services, viewer};
     use domain::validate::Page;
-    use domain::{articles, comments, markdown, users};
+    use domain::{articles, comments, markdown};
     let db = &services()?.db;
     let viewer = viewer().await?;
-    let mut article = articles::get(db, viewer, &slug).await?;
+    let shown = articles::view(db, viewer, &slug).await?;
+    // A page deeper than any allowed reads nothing and shows as an empty page.
+    let (comments, older_comments) = match Page::numbered(comments_page.get(), COMMENTS_PER_PAGE) {
+        Ok(page) => comments::page_of(db, viewer, &shown, page).await?,
+        Err(_) => (Vec::new(), false),
+    };
+    let mut article = shown.article;
     let body_html = markdown::to_safe_html(article.body.as_deref().unwrap_or_default());
     // The body ships once, as HTML; the markdown source stays on the server.
     article.body = None;
-    // A page deeper than any allowed reads nothing and shows as an empty page.
-    let (comments, older_comments) = match Page::numbered(comments_page.get(), COMMENTS_PER_PAGE) {
-        Ok(page) => comments::page_of(db, viewer, &slug, page).await?,
-        Err(_) => (Vec::new(), false),
-    };
-    let viewer = match viewer {
-        Some(user) => Some(users::get(db, user).await?.username),
-        None => None,
-    };
     Ok(ArticlePageData {
         article,
         body_html,
-        comments,
+        comments: comments
+            .into_iter()
+            .map(|shown| ShownComment {
+                comment: shown.comment,
+                deletable: shown.deletable,
+            })
+            .collect(),
         comments_page,
         older_comments,
-        viewer,
+        signed_in: viewer.is_some(),
+        editable: shown.editable,
     })
 }
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn delete_article(slug: String) -> Result<(), AppError> {
     use crate::server_ctx::{redirect_plain_form, require_user, services};
     use domain::articles;
@@ -78,7 +91,7 @@ pub async fn delete_article(slug: String) -> Result<(), AppError> {
 
 /// Posts a comment; without JavaScript, the browser then goes to the newest comments, where it
 /// is.
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn post_comment(slug: String, body: String) -> Result<Comment, AppError> {
     use crate::server_ctx::{redirect_plain_form, require_user, services};
     use domain::comments;
@@ -89,7 +102,7 @@ pub async fn post_comment(slug: String, body: String) -> Result<Comment, AppErro
     Ok(comment)
 }
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
     use crate::server_ctx::{require_user, services};
     use domain::comments;
@@ -172,9 +185,10 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
         comments,
         comments_page,
         older_comments,
-        viewer,
+        signed_in,
+        editable,
     } = page;
-    let is_author = viewer.as_deref() == Some(article.author.username.as_str());
+    let is_author = editable;
     let title = article.title.clone();
     let tags = article.tag_list.clone();
     let slug = article.slug.clone();
@@ -213,7 +227,7 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
                 </div>
                 <div class="row">
                     <div class="col-xs-12 col-md-8 offset-md-2">
-                        <Comments slug comments viewer actions />
+                        <Comments slug comments signed_in actions />
                         <CommentPages slug=article.slug.clone() page=comments_page older=older_comments empty=comments_empty />
                     </div>
                 </div>
@@ -257,16 +271,16 @@ fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl I
 #[component]
 fn Comments(
     slug: String,
-    comments: Vec<Comment>,
-    viewer: Option<String>,
+    comments: Vec<ShownComment>,
+    signed_in: bool,
     actions: Actions,
 ) -> impl IntoView {
     let session = use_session();
     let pending = actions.comment.pending();
     // A fresh textarea after each posted comment.
     let form_key = move || actions.comment.version().get();
-    let form = match viewer.clone() {
-        Some(_) => {
+    let form = match signed_in {
+        true => {
             let slug = slug.clone();
             view! {
                 <ErrorMessages result=actions.comment.value() />
@@ -293,7 +307,7 @@ fn Comments(
             }
             .erase()
         }
-        None => view! {
+        false => view! {
             <p class="comment-sign-in">
                 <a href=format!("/login?next={}", links::article(&slug))>"Sign in"</a>
                 " or "
@@ -308,9 +322,8 @@ fn Comments(
         <ErrorMessages result=actions.delete_comment.value() />
         {comments
             .into_iter()
-            .map(|comment| {
-                let mine = viewer.as_deref() == Some(comment.author.username.as_str());
-                view! { <CommentCard comment slug=slug.clone() mine action=actions.delete_comment /> }
+            .map(|ShownComment { comment, deletable }| {
+                view! { <CommentCard comment slug=slug.clone() mine=deletable action=actions.delete_comment /> }
             })
             .collect_view()}
     }

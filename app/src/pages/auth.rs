@@ -36,7 +36,7 @@ pub fn after_sign_in(next: &str) -> String {
 #[cfg(feature = "ssr")]
 pub const MAX_NEXT: usize = 2_048;
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn login(email: String, password: String, next: String) -> Result<String, AppError> {
     use crate::server_ctx::{redirect_plain_form, services, sign_in};
     use domain::users;
@@ -49,7 +49,7 @@ pub async fn login(email: String, password: String, next: String) -> Result<Stri
     Ok(next)
 }
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
     use crate::server_ctx::{redirect_plain_form, services, sign_in};
     use domain::users::{self, Registration};

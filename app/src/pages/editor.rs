@@ -13,24 +13,18 @@ use crate::pages::not_found::NotFound;
 use model::Article;
 
 /// The article to edit, refused unless the viewer wrote it.
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn editable_article(slug: String) -> Result<Article, AppError> {
     use crate::server_ctx::{require_user, services};
-    use domain::{articles, Error};
+    use domain::articles;
     let user = require_user().await?;
-    let db = &services()?.db;
-    let article = articles::get(db, Some(user), &slug).await?;
-    let me = domain::users::get(db, user).await?;
-    if article.author.username != me.username {
-        return Err(Error::Forbidden("article").into());
-    }
-    Ok(article)
+    Ok(articles::for_editing(&services()?.db, user, &slug).await?)
 }
 
 /// Publishes a new article (empty `slug`) or updates one. Tags come as the list built in the
 /// page (`tag_list`, one per line) plus whatever is still typed in the tag field (`tag_input`),
 /// which is all there is when the form is posted before the page is interactive.
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn publish_article(
     slug: String,
     title: String,
@@ -71,7 +65,7 @@ pub async fn publish_article(
 /// The body of a draft as its article page will show it, rendered by the same sanitizer. The
 /// editor's Preview button calls it once the page is interactive; before that, the button posts
 /// the form to [`PREVIEW_PAGE`] instead.
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn preview_article(title: String, body: String) -> Result<String, AppError> {
     Ok(domain::articles::preview(&title, &body)?.body_html)
 }

@@ -11,7 +11,7 @@ use crate::components::session::use_session;
 use model::links::{self, PageNumber};
 use model::ArticleList as Articles;
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn popular_tags() -> Result<Vec<String>, AppError> {
     use domain::tags;
     /// How many tags the sidebar shows.
@@ -27,7 +27,7 @@ pub enum Feed {
     Tag(String),
 }
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn home_articles(feed: Feed, page: PageNumber) -> Result<Articles, AppError> {
     use crate::components::article_list::PER_PAGE;
     use crate::server_ctx::{require_user, services, viewer};

@@ -8,17 +8,25 @@ use crate::components::article_list::{ArticleList, SetFavorite};
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::follow::{FollowButton, SetFollow};
-use crate::components::session::use_session;
 use crate::pages::not_found::NotFound;
 use model::links::{self, PageNumber};
 use model::{avatar, ArticleList as Articles, Profile};
 
-#[server(prefix = "/rpc")]
+/// Everything the profile page shows, in one round trip.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProfilePageData {
+    pub profile: Profile,
+    /// The reader's own profile: a link to the settings instead of a follow button.
+    pub own: bool,
+    pub articles: Articles,
+}
+
+#[server]
 pub async fn profile_page(
     username: String,
     favorites: bool,
     page: PageNumber,
-) -> Result<(Profile, Articles), AppError> {
+) -> Result<ProfilePageData, AppError> {
     use crate::components::article_list::PER_PAGE;
     use crate::server_ctx::{services, viewer};
     use domain::articles::{self, Filter};
@@ -27,7 +35,7 @@ pub async fn profile_page(
     let page = Page::numbered(page.get(), PER_PAGE)?;
     let db = &services()?.db;
     let viewer = viewer().await?;
-    let profile = profiles::get(db, viewer, &username).await?;
+    let shown = profiles::view(db, viewer, &username).await?;
     let filter = if favorites {
         Filter {
             favorited: Some(username),
@@ -40,7 +48,11 @@ pub async fn profile_page(
         }
     };
     let list = articles::list(db, viewer, &filter, page).await?;
-    Ok((profile, list))
+    Ok(ProfilePageData {
+        profile: shown.profile,
+        own: shown.own,
+        articles: list,
+    })
 }
 
 /// A profile's own words when it has a bio, else what the page lists.
@@ -53,7 +65,6 @@ fn profile_description(profile: &Profile) -> String {
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let session = use_session();
     let params = use_params_map();
     let query = use_query_map();
     let location = use_location();
@@ -87,10 +98,9 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading container">"Loading the profile..."</p> }>
             {move || Suspend::new(async move {
-                let result: Result<(Profile, Articles), AppError> = data.await;
+                let result: Result<ProfilePageData, AppError> = data.await;
                 match result {
-                    Ok((profile, list)) => {
-                        let mine = session.username().as_deref() == Some(profile.username.as_str());
+                    Ok(ProfilePageData { profile, own: mine, articles: list }) => {
                         let base = links::profile(&profile.username);
                         view! {
                             <PageMeta

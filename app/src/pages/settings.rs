@@ -13,7 +13,7 @@ use crate::components::layout::SignInRedirect;
 use crate::components::session::use_session;
 use model::avatar;
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn update_settings(
     image: String,
     username: String,
@@ -50,7 +50,7 @@ pub async fn update_settings(
     Ok(account.username)
 }
 
-#[server(prefix = "/rpc")]
+#[server]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server_ctx::{redirect_plain_form, sign_out};
     sign_out().await?;
