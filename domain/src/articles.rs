@@ -7,12 +7,12 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use super::db::{iso_millis, now_millis, Backend, Db, Flag};
+use super::db::{now_millis, write_by, Backend, Db, Flag};
 use super::error::is_unique_violation;
 use super::validate::{Checks, Page, MAX_BODY, MAX_DESCRIPTION, MAX_TITLE};
 use super::write_limit::WriteLimit;
 use super::{tags, viewer_id, Error, Result, UserId};
-use model::{Article, ArticleList, Profile};
+use model::{Article, ArticleList, Profile, Timestamp};
 
 /// What to list: every filter is optional and they combine.
 #[derive(Clone, Debug, Default)]
@@ -134,8 +134,8 @@ fn article_of(row: ArticleRow) -> Result<Article> {
         title: row.title,
         description: row.description,
         body: row.body,
-        created_at: iso_millis(row.created_at),
-        updated_at: iso_millis(row.updated_at),
+        created_at: Timestamp::from_unix_millis(row.created_at),
+        updated_at: Timestamp::from_unix_millis(row.updated_at),
         favorited: row.favorited.0,
         favorites_count: row.favorites_count,
         author: Profile {
@@ -639,27 +639,17 @@ pub async fn delete(db: &Db, user: UserId, slug: &str) -> Result<()> {
 /// Favorites an article; doing it twice is the same as once. An unknown slug inserts nothing,
 /// and reading the article back answers 404.
 pub async fn favorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
-    sqlx::query(
-        "INSERT INTO favorites (user_id, article_id, article_created_at)
-         SELECT $1, a.id, a.created_at FROM articles a WHERE a.slug = $2
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(user.0)
-    .bind(slug)
-    .execute(&mut *db.acquire().await?)
-    .await?;
+    let sql = "INSERT INTO favorites (user_id, article_id, article_created_at)
+               SELECT $1, a.id, a.created_at FROM articles a WHERE a.slug = $2
+               ON CONFLICT DO NOTHING";
+    write_by(db, sql, user, slug).await?;
     get(db, Some(user), slug).await
 }
 
 pub async fn unfavorite(db: &Db, user: UserId, slug: &str) -> Result<Article> {
-    sqlx::query(
-        "DELETE FROM favorites
-         WHERE user_id = $1 AND article_id = (SELECT a.id FROM articles a WHERE a.slug = $2)",
-    )
-    .bind(user.0)
-    .bind(slug)
-    .execute(&mut *db.acquire().await?)
-    .await?;
+    let sql = "DELETE FROM favorites
+               WHERE user_id = $1 AND article_id = (SELECT a.id FROM articles a WHERE a.slug = $2)";
+    write_by(db, sql, user, slug).await?;
     get(db, Some(user), slug).await
 }
 

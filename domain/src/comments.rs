@@ -4,11 +4,11 @@ use sqlx::FromRow;
 
 use super::articles;
 use super::articles::ArticleView;
-use super::db::{iso_millis, now_millis, Db, Flag};
+use super::db::{now_millis, Db, Flag};
 use super::validate::{Checks, Page, MAX_COMMENT};
 use super::write_limit::WriteLimit;
 use super::{viewer_id, Error, Result, UserId};
-use model::{Comment, Profile};
+use model::{Comment, Profile, Timestamp};
 
 /// The most comments `GET /api/articles/:slug/comments` returns: the newest ones. The spec's
 /// call has no paging, and an article may gather any number of comments.
@@ -32,8 +32,8 @@ impl From<CommentRow> for Comment {
         Comment {
             id: row.id,
             body: row.body,
-            created_at: iso_millis(row.created_at),
-            updated_at: iso_millis(row.updated_at),
+            created_at: Timestamp::from_unix_millis(row.created_at),
+            updated_at: Timestamp::from_unix_millis(row.updated_at),
             author: Profile {
                 username: row.author_username,
                 bio: row.author_bio,

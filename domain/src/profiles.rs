@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::db::Flag;
+use super::db::{write_by, Flag};
 use super::{viewer_id, Db, Error, Result, UserId};
 use model::Profile;
 
@@ -58,27 +58,18 @@ pub async fn view(db: &Db, viewer: Option<UserId>, username: &str) -> Result<Pro
 /// Follows a user; following twice is the same as once. An unknown username inserts nothing,
 /// and reading the profile back answers 404: two statements, as for favorites.
 pub async fn follow(db: &Db, follower: UserId, username: &str) -> Result<Profile> {
-    sqlx::query(
-        "INSERT INTO follows (follower_id, followee_id)
-         SELECT $1, u.id FROM users u WHERE u.username = $2
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(follower.0)
-    .bind(username)
-    .execute(&mut *db.acquire().await?)
-    .await?;
+    let sql = "INSERT INTO follows (follower_id, followee_id)
+               SELECT $1, u.id FROM users u WHERE u.username = $2
+               ON CONFLICT DO NOTHING";
+    write_by(db, sql, follower, username).await?;
     get(db, Some(follower), username).await
 }
 
 /// Stops following a user; unfollowing someone not followed is fine.
 pub async fn unfollow(db: &Db, follower: UserId, username: &str) -> Result<Profile> {
-    sqlx::query(
-        "DELETE FROM follows
-         WHERE follower_id = $1 AND followee_id = (SELECT u.id FROM users u WHERE u.username = $2)",
-    )
-    .bind(follower.0)
-    .bind(username)
-    .execute(&mut *db.acquire().await?)
-    .await?;
+    let sql = "DELETE FROM follows
+               WHERE follower_id = $1
+                 AND followee_id = (SELECT u.id FROM users u WHERE u.username = $2)";
+    write_by(db, sql, follower, username).await?;
     get(db, Some(follower), username).await
 }

@@ -2,8 +2,9 @@
 //! pages of [`PAGE_IDS`] article ids. Pages are id ranges, not offsets, so the last page of a
 //! large site costs one primary-key range read like the first.
 
-use super::db::{iso_millis, Db};
+use super::db::Db;
 use super::Result;
+use model::Timestamp;
 
 /// Article ids per sitemap page: under the protocol's 50,000 addresses per file, small enough
 /// that one page is one short read.
@@ -12,11 +13,11 @@ pub const PAGE_IDS: i64 = 10_000;
 /// The most pages a sitemap index lists: the protocol's 50,000 sitemaps per index.
 pub const MAX_PAGES: i64 = 50_000;
 
-/// One article's address and when it last changed (ISO-8601 UTC).
+/// One article's address and when it last changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub slug: String,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 /// How many pages the articles fill (at least one: the first also lists the home page). Ids are
@@ -47,7 +48,7 @@ pub async fn page(db: &Db, page: i64) -> Result<Option<Vec<Entry>>> {
         rows.into_iter()
             .map(|(slug, updated)| Entry {
                 slug,
-                updated_at: iso_millis(updated),
+                updated_at: Timestamp::from_unix_millis(updated),
             })
             .collect(),
     ))

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 pub mod links;
+mod timestamp;
+
+pub use timestamp::Timestamp;
 
 /// A user as others see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,8 +50,10 @@ pub struct Article {
     pub body: Option<String>,
     pub tag_list: Vec<String>,
     /// ISO-8601 UTC with milliseconds, e.g. `2026-01-02T03:04:05.678Z`.
-    pub created_at: String,
-    pub updated_at: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Timestamp,
     pub favorited: bool,
     pub favorites_count: i64,
     pub author: Profile,
@@ -59,8 +64,10 @@ pub struct Article {
 #[serde(rename_all = "camelCase")]
 pub struct Comment {
     pub id: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Timestamp,
     pub body: String,
     pub author: Profile,
 }
@@ -115,37 +122,9 @@ pub fn is_site_path(value: &str) -> bool {
         && !bytes.contains(&b'\\')
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// Writes an ISO timestamp the way Conduit shows dates: "January 20, 2026".
-/// Parsing by hand keeps a date library out of the WASM bundle.
-pub fn human_date(iso: &str) -> String {
-    let mut parts = iso.get(..10).unwrap_or("").split('-');
-    let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next()) else {
-        return iso.to_string();
-    };
-    match (month.parse::<usize>(), day.parse::<u32>()) {
-        (Ok(m @ 1..=12), Ok(d)) => format!("{} {d}, {year}", MONTHS[m - 1]),
-        _ => iso.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{avatar, human_date, DEFAULT_AVATAR};
+    use super::{avatar, DEFAULT_AVATAR};
 
     #[test]
     fn avatars_show_only_web_urls_and_site_paths() {
@@ -177,12 +156,5 @@ mod tests {
             assert_eq!(avatar(Some(refused)), DEFAULT_AVATAR, "{refused:?} shown");
         }
         assert_eq!(avatar(None), DEFAULT_AVATAR);
-    }
-
-    #[test]
-    fn dates_read_like_conduit() {
-        assert_eq!(human_date("2026-01-20T03:04:05.678Z"), "January 20, 2026");
-        assert_eq!(human_date("2025-12-02T00:00:00.000Z"), "December 2, 2025");
-        assert_eq!(human_date("garbage"), "garbage");
     }
 }

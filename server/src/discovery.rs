@@ -241,7 +241,7 @@ async fn feed(here: Here, source: Source) -> Response {
         .iter()
         .map(|e| e.updated)
         .max()
-        .unwrap_or_else(|| timestamp("1970-01-01T00:00:00Z"));
+        .unwrap_or_else(|| timestamp(model::Timestamp::from_unix_millis(0)));
     let feed = Feed {
         title: Text::plain(source.title()),
         id: here.url(&feed_path),
@@ -261,8 +261,8 @@ fn entry(here: &Here, article: &Article) -> Entry {
     Entry {
         title: Text::plain(article.title.clone()),
         id: url.clone(),
-        updated: timestamp(&article.updated_at),
-        published: Some(timestamp(&article.created_at)),
+        updated: timestamp(article.updated_at),
+        published: Some(timestamp(article.created_at)),
         authors: vec![Person {
             name: article.author.username.clone(),
             uri: Some(here.url(&links::profile(&article.author.username))),
@@ -292,6 +292,8 @@ fn link(href: String, rel: &str, mime_type: &str) -> Link {
 }
 
 /// The domain's ISO-8601 UTC timestamps, as Atom's dates.
-fn timestamp(iso: &str) -> FixedDateTime {
-    chrono::DateTime::parse_from_rfc3339(iso).unwrap_or_default()
+fn timestamp(moment: model::Timestamp) -> FixedDateTime {
+    chrono::DateTime::from_timestamp_millis(moment.unix_millis())
+        .unwrap_or_default()
+        .fixed_offset()
 }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::components::error::AppError;
+use app::components::error::{AppError, Problem};
 use app::SERVER_FN_PREFIX;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -480,7 +480,7 @@ async fn rate_limit(
                     let mut response = if request.uri().path().starts_with(SERVER_FN_PREFIX) {
                         // The shape the UI reads a server function's error from.
                         let error = AppError::new(
-                            429,
+                            Problem::TooManyRequests,
                             format!("Too many attempts. Please try again in {secs} seconds."),
                         );
                         (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response()

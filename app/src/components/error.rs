@@ -5,38 +5,66 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// Readable messages and the HTTP status they stand for.
+/// What went wrong, as pages tell errors apart; each kind stands for one HTTP status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    SignInRequired,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Invalid,
+    TooManyRequests,
+    Internal,
+    Unavailable,
+}
+
+impl Problem {
+    pub fn status(self) -> u16 {
+        match self {
+            Problem::SignInRequired => 401,
+            Problem::Forbidden => 403,
+            Problem::NotFound => 404,
+            Problem::Conflict => 409,
+            Problem::Invalid => 422,
+            Problem::TooManyRequests => 429,
+            Problem::Internal => 500,
+            Problem::Unavailable => 503,
+        }
+    }
+}
+
+/// Readable messages and the kind of problem they describe.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{}", .messages.join(", "))]
 pub struct AppError {
-    pub status: u16,
+    pub problem: Problem,
     pub messages: Vec<String>,
 }
 
 impl AppError {
-    pub fn new(status: u16, message: impl Into<String>) -> Self {
+    pub fn new(problem: Problem, message: impl Into<String>) -> Self {
         AppError {
-            status,
+            problem,
             messages: vec![message.into()],
         }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        AppError::new(500, message)
+        AppError::new(Problem::Internal, message)
     }
 
     pub fn sign_in_required() -> Self {
-        AppError::new(401, "Please sign in first.").with_response_status()
+        AppError::new(Problem::SignInRequired, "Please sign in first.").with_response_status()
     }
 
     /// On the server, answers a call from the hydrated app with this error's HTTP status instead
     /// of a blanket 500. A plain form post keeps its redirect (the error travels in the URL).
     pub fn with_response_status(self) -> Self {
         #[cfg(feature = "ssr")]
-        if !crate::server_ctx::is_plain_form_post() {
+        if !crate::form_post::is_plain_form_post() {
             if let (Some(response), Ok(status)) = (
                 use_context::<leptos_axum::ResponseOptions>(),
-                axum::http::StatusCode::from_u16(self.status),
+                axum::http::StatusCode::from_u16(self.problem.status()),
             ) {
                 response.set_status(status);
             }
@@ -45,7 +73,7 @@ impl AppError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        self.status == 404
+        self.problem == Problem::NotFound
     }
 }
 
@@ -55,7 +83,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::new(
-                503,
+                Problem::Unavailable,
                 "The server could not be reached. Check your connection and try again.",
             ),
             other => AppError::internal(other.to_string()),
@@ -67,15 +95,15 @@ impl FromServerFnError for AppError {
 impl From<domain::Error> for AppError {
     fn from(err: domain::Error) -> Self {
         use domain::Error;
-        let status = match &err {
-            Error::Unauthorized(..) => 401,
-            Error::Forbidden(_) => 403,
-            Error::NotFound(_) => 404,
-            Error::Invalid(_) => 422,
-            Error::Conflict(_) => 409,
-            Error::TooManyWrites(_) => 429,
-            Error::Unavailable => 503,
-            Error::Internal(_) => 500,
+        let problem = match &err {
+            Error::Unauthorized(..) => Problem::SignInRequired,
+            Error::Forbidden(_) => Problem::Forbidden,
+            Error::NotFound(_) => Problem::NotFound,
+            Error::Invalid(_) => Problem::Invalid,
+            Error::Conflict(_) => Problem::Conflict,
+            Error::TooManyWrites(_) => Problem::TooManyRequests,
+            Error::Unavailable => Problem::Unavailable,
+            Error::Internal(_) => Problem::Internal,
         };
         let messages = match &err {
             Error::Unauthorized("credentials", _) => {
@@ -94,7 +122,7 @@ impl From<domain::Error> for AppError {
             }
             other => other.messages(),
         };
-        AppError { status, messages }.with_response_status()
+        AppError { problem, messages }.with_response_status()
     }
 }
 

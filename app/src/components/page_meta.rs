@@ -30,8 +30,7 @@ fn site_origin() -> String {
 #[derive(Clone, Debug)]
 pub struct Authorship {
     pub author_path: String,
-    /// ISO-8601, as the models carry it.
-    pub published: String,
+    pub published: model::Timestamp,
 }
 
 /// The document title for a page title: "Settings — Conduit", or "Conduit" alone.
@@ -79,7 +78,7 @@ pub fn PageMeta(
         <Meta name="twitter:description" content=description />
         {article.map(|a| view! {
             <Meta property="article:author" content=format!("{origin}{}", a.author_path) />
-            <Meta property="article:published_time" content=a.published />
+            <Meta property="article:published_time" content=a.published.to_string() />
         })}
         {feed.map(|feed| view! {
             <Link rel="alternate" type_="application/atom+xml" title=format!("{shared}: Atom feed") href=format!("{}{feed}", site_origin()) />

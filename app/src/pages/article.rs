@@ -6,14 +6,14 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use crate::components::article_list::{ArticleMeta, FavoriteButton, SetFavorite};
+use crate::components::article_previews::{ArticleMeta, FavoriteButton, SetFavorite};
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::follow::{FollowButton, SetFollow};
 use crate::components::session::use_session;
 use crate::pages::not_found::NotFound;
 use model::links::{self, PageNumber};
-use model::{avatar, human_date, Article, Comment};
+use model::{avatar, Article, Comment};
 
 /// Comments per page of the article page; `?comments=N` pages through older ones.
 pub const COMMENTS_PER_PAGE: i64 = 20;
@@ -195,7 +195,7 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
     let comments_empty = comments.is_empty();
     let authorship = Authorship {
         author_path: links::profile(&article.author.username),
-        published: article.created_at.clone(),
+        published: article.created_at,
     };
     view! {
         <PageMeta
@@ -348,7 +348,7 @@ fn CommentCard(
                 </a>
                 " "
                 <a href=links::profile(&author.username) class="comment-author">{author.username.clone()}</a>
-                <span class="date-posted">{human_date(&comment.created_at)}</span>
+                <span class="date-posted">{comment.created_at.human_date()}</span>
                 {mine.then(|| view! {
                     <span class="mod-options">
                         <ActionForm action attr:class="delete-comment-form">{SyncHydrated(view! {

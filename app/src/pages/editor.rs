@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use model::links;
 
 use crate::components::erased::{Erase, SyncHydrated};
-use crate::components::error::{AppError, ErrorMessages};
+use crate::components::error::{AppError, ErrorMessages, Problem};
 use crate::components::layout::SignInRedirect;
 use crate::pages::not_found::NotFound;
 use model::Article;
@@ -154,9 +154,9 @@ pub fn EditorPage() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 match article.await {
                                     Ok(article) => view! { <EditorForm article /> }.erase(),
-                                    Err(err) if err.status == 401 => view! { <SignInRedirect /> }.erase(),
+                                    Err(err) if err.problem == Problem::SignInRequired => view! { <SignInRedirect /> }.erase(),
                                     Err(err) if err.is_not_found() => view! { <NotFound /> }.erase(),
-                                    Err(err) if err.status == 403 => view! {
+                                    Err(err) if err.problem == Problem::Forbidden => view! {
                                         <ul class="error-messages"><li>"You can only edit your own articles."</li></ul>
                                     }.erase(),
                                     Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),
@@ -208,8 +208,8 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
         description: String::new(),
         body: Some(String::new()),
         tag_list: Vec::new(),
-        created_at: String::new(),
-        updated_at: String::new(),
+        created_at: model::Timestamp::from_unix_millis(0),
+        updated_at: model::Timestamp::from_unix_millis(0),
         favorited: false,
         favorites_count: 0,
         author: model::Profile {

@@ -4,12 +4,12 @@ use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::article_list::{ArticleList, SetFavorite};
+use crate::components::article_previews::{ArticlePreviews, SetFavorite};
 use crate::components::erased::Erase;
-use crate::components::error::AppError;
+use crate::components::error::{AppError, Problem};
 use crate::components::session::use_session;
 use model::links::{self, PageNumber};
-use model::ArticleList as Articles;
+use model::ArticleList;
 
 #[server]
 pub async fn popular_tags() -> Result<Vec<String>, AppError> {
@@ -28,8 +28,8 @@ pub enum Feed {
 }
 
 #[server]
-pub async fn home_articles(feed: Feed, page: PageNumber) -> Result<Articles, AppError> {
-    use crate::components::article_list::PER_PAGE;
+pub async fn home_articles(feed: Feed, page: PageNumber) -> Result<ArticleList, AppError> {
+    use crate::components::article_previews::PER_PAGE;
     use crate::server_ctx::{require_user, services, viewer};
     use domain::articles::{self, Filter};
     use domain::validate::Page;
@@ -143,9 +143,9 @@ pub fn HomePage() -> impl IntoView {
                                         } else {
                                             "No articles are here... yet."
                                         };
-                                        view! { <ArticleList list favorite page=page.get_untracked() page_href empty_message=empty /> }.erase()
+                                        view! { <ArticlePreviews list favorite page=page.get_untracked() page_href empty_message=empty /> }.erase()
                                     }
-                                    Err(err) if err.status == 401 => view! { <crate::components::layout::SignInRedirect /> }.erase(),
+                                    Err(err) if err.problem == Problem::SignInRequired => view! { <crate::components::layout::SignInRedirect /> }.erase(),
                                     Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),
                                 }
                             })}
