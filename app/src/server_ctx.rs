@@ -136,23 +136,9 @@ fn set_cookie(value: &str) {
     }
 }
 
-/// True for a plain HTML form post (JavaScript off or not loaded yet): the browser then expects
-/// a page, so a successful action answers with a redirect to where the hydrated app would go.
-pub(crate) fn is_plain_form_post() -> bool {
-    use_context::<Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
-}
-
 /// Sends a plain form post on to `path` after success; the hydrated app navigates by itself.
 pub fn redirect_plain_form(path: &str) {
-    if is_plain_form_post() {
+    if crate::form_post::is_plain_form_post() {
         leptos_axum::redirect(path);
     }
 }

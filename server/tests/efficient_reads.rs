@@ -11,6 +11,8 @@
 // Tests look into the database directly, past the credential handling of `Db::acquire`.
 #![allow(clippy::disallowed_methods)]
 
+mod support;
+
 #[path = "api/harness.rs"]
 mod harness;
 // Shared with the API suite, which uses all of it.

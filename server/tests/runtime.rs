@@ -28,43 +28,19 @@ use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use serde_json::Value;
-use server::config::{Config, Source};
+use server::config::Config;
 use server::shutdown::Lifecycle;
 use sqlx::{AnyConnection, Connection, Executor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
-const SECRET: &str = "conduit-runtime-suite-secret-of-enough-bytes";
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+mod support;
+
+use support::{admin_url, config_in, postgres_required, SECRET};
 
 // ---------------------------------------------------------------------------------------------
 // In-process harness
-
-struct Vars(Vec<(String, String)>);
-
-impl Source for Vars {
-    fn get(&self, var: &str) -> Option<String> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == var)
-            .map(|(_, v)| v.clone())
-    }
-}
-
-fn config_in(dir: &Path, extra: &[(&str, &str)]) -> Config {
-    let mut vars = vec![
-        ("CONDUIT_DATA_DIR".to_string(), dir.display().to_string()),
-        ("CONDUIT_JWT_SECRET".to_string(), SECRET.to_string()),
-        (
-            "DATABASE_URL".to_string(),
-            format!("sqlite://{}?mode=rwc", dir.join("conduit.db").display()),
-        ),
-    ];
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Config::from_source(&Vars(vars)).expect("a valid test configuration")
-}
 
 struct TestApp {
     router: Router,
@@ -1743,20 +1719,13 @@ async fn sigterm_answers_every_request_already_sent() {
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: outages and TLS
 
-fn postgres_admin_url() -> String {
-    std::env::var("CONDUIT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_POSTGRES_URL.into())
-}
-
 /// An administrative connection, or `None` (with a warning) when PostgreSQL is not reachable and
 /// not required.
 async fn postgres_admin() -> Option<AnyConnection> {
     sqlx::any::install_default_drivers();
-    match AnyConnection::connect(&postgres_admin_url()).await {
+    match AnyConnection::connect(&admin_url()).await {
         Ok(conn) => Some(conn),
-        Err(err) if std::env::var("CONDUIT_REQUIRE_POSTGRES").is_ok_and(|v| v.trim() == "1") => {
+        Err(err) if postgres_required() => {
             panic!("PostgreSQL is required (CONDUIT_REQUIRE_POSTGRES=1) but not reachable: {err}")
         }
         Err(err) => {
@@ -1902,7 +1871,7 @@ async fn database_outage_gives_quick_503s_and_the_service_resumes() {
         .await
         .unwrap();
 
-    let admin_url = postgres_admin_url();
+    let admin_url = admin_url();
     let mut proxy = Proxy::start(host_port(&admin_url)).await;
     let user = admin_url
         .split_once("://")
@@ -2036,11 +2005,11 @@ async fn postgres_tls_verifies_the_server_certificate() {
             .await
             .unwrap();
     let ca = Path::new(&cert);
-    let port = host_port(&postgres_admin_url())
+    let port = host_port(&admin_url())
         .rsplit_once(':')
         .map(|(_, p)| p.to_string())
         .unwrap();
-    if ssl != "on" || !ca.is_file() || !host_port(&postgres_admin_url()).starts_with("127.0.0.1") {
+    if ssl != "on" || !ca.is_file() || !host_port(&admin_url()).starts_with("127.0.0.1") {
         eprintln!("WARNING: the local PostgreSQL has no readable TLS certificate (ssl={ssl}, {cert}); skipping");
         return;
     }
@@ -2138,7 +2107,7 @@ async fn migrate_sets_up_a_least_privilege_app_role() {
         .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .await
         .unwrap();
-    let admin_url = postgres_admin_url();
+    let admin_url = admin_url();
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     let owner_url = format!("{base}/{name}");
     let host = host_port(&admin_url);

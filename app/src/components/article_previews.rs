@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::AppError;
 use model::links::{self, PageNumber};
-use model::{avatar, human_date, Article, ArticleList};
+use model::{avatar, Article, ArticleList};
 
 /// Articles per page in the UI.
 pub const PER_PAGE: i64 = 10;
@@ -85,7 +85,7 @@ pub fn ArticleMeta<C: IntoView + 'static>(
             </a>
             <div class="info">
                 <a href=links::profile(&author.username) class="author">{author.username.clone()}</a>
-                <span class="date">{human_date(&article.created_at)}</span>
+                <span class="date">{article.created_at.human_date()}</span>
             </div>
             {children.into_inner()()}
         </div>
@@ -129,7 +129,7 @@ fn page_window(current: u32, pages: u32) -> Vec<u32> {
 
 /// A page of previews, the empty message, and the page links (`base` plus `page=N`).
 #[component]
-pub fn ArticleList(
+pub fn ArticlePreviews(
     list: ArticleList,
     favorite: ServerAction<SetFavorite>,
     page: PageNumber,

@@ -1,4 +1,4 @@
-pub mod article_list;
+pub mod article_previews;
 pub mod erased;
 pub mod error;
 pub mod follow;

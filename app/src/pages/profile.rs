@@ -4,13 +4,13 @@ use crate::components::page_meta::PageMeta;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use crate::components::article_list::{ArticleList, SetFavorite};
+use crate::components::article_previews::{ArticlePreviews, SetFavorite};
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
 use crate::components::follow::{FollowButton, SetFollow};
 use crate::pages::not_found::NotFound;
 use model::links::{self, PageNumber};
-use model::{avatar, ArticleList as Articles, Profile};
+use model::{avatar, ArticleList, Profile};
 
 /// Everything the profile page shows, in one round trip.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -18,7 +18,7 @@ pub struct ProfilePageData {
     pub profile: Profile,
     /// The reader's own profile: a link to the settings instead of a follow button.
     pub own: bool,
-    pub articles: Articles,
+    pub articles: ArticleList,
 }
 
 #[server]
@@ -27,7 +27,7 @@ pub async fn profile_page(
     favorites: bool,
     page: PageNumber,
 ) -> Result<ProfilePageData, AppError> {
-    use crate::components::article_list::PER_PAGE;
+    use crate::components::article_previews::PER_PAGE;
     use crate::server_ctx::{services, viewer};
     use domain::articles::{self, Filter};
     use domain::profiles;
@@ -143,7 +143,7 @@ pub fn ProfilePage() -> impl IntoView {
                                                     </li>
                                                 </ul>
                                             </div>
-                                            <ArticleList list favorite page=page.get_untracked() page_href empty_message="No articles are here... yet." />
+                                            <ArticlePreviews list favorite page=page.get_untracked() page_href empty_message="No articles are here... yet." />
                                         </div>
                                     </div>
                                 </div>

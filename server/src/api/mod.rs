@@ -7,8 +7,8 @@
 mod articles;
 mod comments;
 mod extract;
-mod layers;
 mod profiles;
+mod request_policy;
 mod tags;
 mod users;
 
@@ -80,8 +80,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .layer(axum::Extension(OpenApiDocument(document)))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(layers::body_limit(config.body_limit))
-        .layer(layers::cors(&config.cors_origins))
+        .layer(request_policy::body_limit(config.body_limit))
+        .layer(request_policy::cors(&config.cors_origins))
 }
 
 #[derive(Clone)]

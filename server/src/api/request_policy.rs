@@ -1,4 +1,4 @@
-//! The HTTP layers around `/api`: CORS for browser clients on other origins, and the request
+//! The request policy of `/api`: CORS for browser clients on other origins, and the request
 //! body limit (a body over it is a 413 in the error envelope, see `extract::ApiJson`).
 
 use std::time::Duration;

@@ -13,7 +13,6 @@ use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Once, OnceLock};
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
@@ -22,13 +21,12 @@ use domain::Db;
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use serde_json::{json, Value};
-use server::config::{Config, Source};
-use sqlx::{AnyConnection, Connection, Executor};
+use sqlx::{Connection, Executor};
+
+use crate::support::{admin_connection, admin_url, config_in, postgres_required, with_database};
 use tower::ServiceExt;
 
-pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub const PASSWORD: &str = "password123";
-const SECRET: &str = "conduit-api-suite-secret-of-enough-bytes";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -46,53 +44,7 @@ impl Backend {
 }
 
 /// The configuration values of a test, as `Config::from_source` reads them.
-struct Vars(Vec<(String, String)>);
-
-impl Source for Vars {
-    fn get(&self, var: &str) -> Option<String> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == var)
-            .map(|(_, v)| v.clone())
-    }
-}
-
-fn admin_url() -> String {
-    std::env::var("CONDUIT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_string())
-}
-
-fn postgres_required() -> bool {
-    std::env::var("CONDUIT_REQUIRE_POSTGRES").is_ok_and(|v| v.trim() == "1")
-}
-
-/// `url` with its database name replaced by `database`, keeping any query string.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{database}{query}", &base[..host_end])
-}
-
 static WARN_ONCE: Once = Once::new();
-
-async fn admin_connection() -> Result<AnyConnection, String> {
-    sqlx::any::install_default_drivers();
-    let url = admin_url();
-    match tokio::time::timeout(Duration::from_secs(5), AnyConnection::connect(&url)).await {
-        Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(err)) => Err(format!("{err}")),
-        Err(_) => Err("timed out after 5 s".to_string()),
-    }
-}
 
 /// Whether PostgreSQL answered, checked once per test binary: `Err` says why not.
 static POSTGRES: OnceLock<Result<(), String>> = OnceLock::new();
@@ -164,11 +116,6 @@ struct Cleanup {
 async fn start(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, Cleanup) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut vars = vec![
-        (
-            "CONDUIT_DATA_DIR".to_string(),
-            dir.path().display().to_string(),
-        ),
-        ("CONDUIT_JWT_SECRET".to_string(), SECRET.to_string()),
         ("CONDUIT_DB_MAX_CONNECTIONS".to_string(), "4".to_string()),
         // Tests write faster than any person; the tests of the write limit set their own.
         ("CONDUIT_WRITE_RATE_PER_MINUTE".to_string(), "0".to_string()),
@@ -191,7 +138,8 @@ async fn start(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, Cleanup) {
         postgres_database = Some(name);
     }
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_source(&Vars(vars)).expect("a valid test configuration");
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let config = config_in(dir.path(), &vars);
     let db = Db::connect(&config.database_url, &config.pool)
         .await
         .expect("the test database opens and migrates");
@@ -497,22 +445,6 @@ pub fn is_millis_timestamp(text: &Value) -> bool {
         && bytes[19] == b'.'
         && digits(20..23)
         && bytes[23] == b'Z'
-}
-
-#[test]
-fn database_names_are_swapped_in_urls() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://h:5432", "x"),
-        "postgres://h:5432/x"
-    );
 }
 
 #[test]

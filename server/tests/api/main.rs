@@ -4,6 +4,9 @@
 // Tests look into the database directly, past the credential handling of `Db::acquire`.
 #![allow(clippy::disallowed_methods)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod harness;
 mod ui;
 
