@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use super::db::{now_millis, Db};
-use super::{Error, Result, UserId};
+use super::{Error, Result, UserId, Viewer};
 
 /// How many password hashes may run at once, and how many more may wait for a turn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +156,7 @@ struct Claims {
 /// A token whose signature, expiry and generation are good.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedToken {
-    pub user: UserId,
+    pub viewer: Viewer,
     /// The token's id (`jti`); see [`Credential::ApiToken`].
     pub id: String,
 }
@@ -235,18 +235,19 @@ impl Tokens {
     pub async fn verify(&self, db: &Db, token: &str) -> Result<VerifiedToken> {
         let claims = self.decode(token)?;
         let user = UserId(claims.sub.parse().map_err(|_| invalid_token())?);
-        let current: Option<(i64, Option<String>)> =
-            sqlx::query_as("SELECT token_generation, kept_token_id FROM users WHERE id = $1")
-                .bind(user.0)
-                .fetch_optional(&mut *db.acquire().await?)
-                .await?;
-        let Some((generation, kept)) = current else {
+        let current: Option<(i64, Option<String>, String)> = sqlx::query_as(
+            "SELECT token_generation, kept_token_id, username FROM users WHERE id = $1",
+        )
+        .bind(user.0)
+        .fetch_optional(&mut *db.acquire().await?)
+        .await?;
+        let Some((generation, kept, username)) = current else {
             return Err(invalid_token());
         };
         let kept = !claims.jti.is_empty() && kept.as_deref() == Some(claims.jti.as_str());
         if claims.gen == generation || kept {
             Ok(VerifiedToken {
-                user,
+                viewer: Viewer { id: user, username },
                 id: claims.jti,
             })
         } else {

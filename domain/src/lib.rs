@@ -35,6 +35,14 @@ pub struct Services {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UserId(pub i64);
 
+/// Who makes a request, resolved once per request from its session cookie (the UI) or its
+/// token (the API), and handed on from there; nothing re-reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub id: UserId,
+    pub username: String,
+}
+
 /// A bound for a viewer-dependent query: "nobody" matches no row.
 pub(crate) fn viewer_id(viewer: Option<UserId>) -> i64 {
     viewer.map_or(0, |user| user.0)

@@ -89,24 +89,40 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let pending = action.pending();
     view! {
-        <PageMeta title="Sign in" description=SITE_DESCRIPTION path="/login" />
+        <AuthCard title="Sign in" path="/login" switch_href="/register" switch_text="Need an account?">
+            <ErrorMessages result=action.value() />
+            <ActionForm action>{SyncHydrated(view! {
+                <input type="hidden" name="next" value=next />
+                <TextField id="login-email" name="email" label="Email" inputmode="email" autocomplete="email" />
+                <TextField id="login-password" name="password" label="Password" kind="password" autocomplete="current-password" />
+                <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                    "Sign in"
+                </button>
+            })}</ActionForm>
+        </AuthCard>
+    }
+}
+
+/// The frame both pages share: the page's title, the link to the other page, and the form.
+#[component]
+fn AuthCard<C: IntoView + 'static>(
+    title: &'static str,
+    path: &'static str,
+    switch_href: &'static str,
+    switch_text: &'static str,
+    children: TypedChildren<C>,
+) -> impl IntoView {
+    view! {
+        <PageMeta title description=SITE_DESCRIPTION path />
         <div class="auth-page">
             <div class="container page">
                 <div class="row">
                     <div class="col-md-6 offset-md-3 col-xs-12">
-                        <h1 class="text-xs-center">"Sign in"</h1>
+                        <h1 class="text-xs-center">{title}</h1>
                         <p class="text-xs-center">
-                            <a href="/register">"Need an account?"</a>
+                            <a href=switch_href>{switch_text}</a>
                         </p>
-                        <ErrorMessages result=action.value() />
-                        <ActionForm action>{SyncHydrated(view! {
-                            <input type="hidden" name="next" value=next />
-                            <TextField id="login-email" name="email" label="Email" inputmode="email" autocomplete="email" />
-                            <TextField id="login-password" name="password" label="Password" kind="password" autocomplete="current-password" />
-                            <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
-                                "Sign in"
-                            </button>
-                        })}</ActionForm>
+                        {children.into_inner()()}
                     </div>
                 </div>
             </div>
@@ -120,28 +136,17 @@ pub fn RegisterPage() -> impl IntoView {
     on_signed_in(action.value(), |_: &()| "/".to_string());
     let pending = action.pending();
     view! {
-        <PageMeta title="Sign up" description=SITE_DESCRIPTION path="/register" />
-        <div class="auth-page">
-            <div class="container page">
-                <div class="row">
-                    <div class="col-md-6 offset-md-3 col-xs-12">
-                        <h1 class="text-xs-center">"Sign up"</h1>
-                        <p class="text-xs-center">
-                            <a href="/login">"Have an account?"</a>
-                        </p>
-                        <ErrorMessages result=action.value() />
-                        <ActionForm action>{SyncHydrated(view! {
-                            <TextField id="register-username" name="username" label="Username" autocomplete="username" />
-                            <TextField id="register-email" name="email" label="Email" inputmode="email" autocomplete="email" />
-                            <TextField id="register-password" name="password" label="Password" kind="password" autocomplete="new-password" />
-                            <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
-                                "Sign up"
-                            </button>
-                        })}</ActionForm>
-                    </div>
-                </div>
-            </div>
-        </div>
+        <AuthCard title="Sign up" path="/register" switch_href="/login" switch_text="Have an account?">
+            <ErrorMessages result=action.value() />
+            <ActionForm action>{SyncHydrated(view! {
+                <TextField id="register-username" name="username" label="Username" autocomplete="username" />
+                <TextField id="register-email" name="email" label="Email" inputmode="email" autocomplete="email" />
+                <TextField id="register-password" name="password" label="Password" kind="password" autocomplete="new-password" />
+                <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                    "Sign up"
+                </button>
+            })}</ActionForm>
+        </AuthCard>
     }
 }
 

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::Services;
+use domain::{Services, Viewer};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -106,7 +106,7 @@ fn respond(article: Article) -> Json<ArticleResponse> {
     ))]
 pub async fn list(
     State(state): State<Services>,
-    MaybeUser(viewer): MaybeUser,
+    viewer: MaybeUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<ArticleList>> {
     let page = Page::parse(q.limit.as_deref(), q.offset.as_deref())?;
@@ -116,7 +116,7 @@ pub async fn list(
         favorited: q.favorited,
     };
     Ok(Json(
-        articles::list(&state.db, viewer, &filter, page).await?,
+        articles::list(&state.db, viewer.id(), &filter, page).await?,
     ))
 }
 
@@ -131,7 +131,7 @@ pub async fn list(
     ))]
 pub async fn feed(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ArticleList>> {
     let page = Page::parse(q.limit.as_deref(), q.offset.as_deref())?;
@@ -149,10 +149,10 @@ pub async fn feed(
     ))]
 pub async fn get(
     State(state): State<Services>,
-    MaybeUser(viewer): MaybeUser,
+    viewer: MaybeUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<ArticleResponse>> {
-    Ok(respond(articles::get(&state.db, viewer, &slug).await?))
+    Ok(respond(articles::get(&state.db, viewer.id(), &slug).await?))
 }
 
 /// `POST /api/articles`: 201 with the new article.
@@ -169,7 +169,7 @@ pub async fn get(
     ))]
 pub async fn create(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiJson(body): ApiJson<NewArticleBody>,
 ) -> ApiResult<(StatusCode, Json<ArticleResponse>)> {
     let a = body.article;
@@ -201,7 +201,7 @@ pub async fn create(
     ))]
 pub async fn update(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateArticleBody>,
 ) -> ApiResult<Json<ArticleResponse>> {
@@ -229,7 +229,7 @@ pub async fn update(
     ))]
 pub async fn delete(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     articles::delete(&state.db, user, &slug).await?;
@@ -247,7 +247,7 @@ pub async fn delete(
     ))]
 pub async fn favorite(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<ArticleResponse>> {
     Ok(respond(articles::favorite(&state.db, user, &slug).await?))
@@ -264,7 +264,7 @@ pub async fn favorite(
     ))]
 pub async fn unfavorite(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<ArticleResponse>> {
     Ok(respond(articles::unfavorite(&state.db, user, &slug).await?))

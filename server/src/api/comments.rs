@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::Services;
+use domain::{Services, Viewer};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -44,11 +44,11 @@ pub struct CommentsResponse {
     ))]
 pub async fn list(
     State(state): State<Services>,
-    MaybeUser(viewer): MaybeUser,
+    viewer: MaybeUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<CommentsResponse>> {
     Ok(Json(CommentsResponse {
-        comments: comments::list(&state.db, viewer, &slug).await?,
+        comments: comments::list(&state.db, viewer.id(), &slug).await?,
     }))
 }
 
@@ -68,7 +68,7 @@ pub async fn list(
     ))]
 pub async fn add(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<NewCommentBody>,
 ) -> ApiResult<(StatusCode, Json<CommentResponse>)> {
@@ -92,7 +92,7 @@ pub async fn add(
     ))]
 pub async fn delete(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath((slug, id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     // A non-numeric id names no comment: 404, like any other unknown id.

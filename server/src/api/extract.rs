@@ -9,7 +9,7 @@ use domain::Services;
 use serde::de::DeserializeOwned;
 
 use domain::auth::VerifiedToken;
-use domain::UserId;
+use domain::{UserId, Viewer};
 
 use super::ApiError;
 
@@ -103,13 +103,19 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 }
 
 /// The signed-in user of an API request; 401 `token: is missing` without a token.
-pub struct AuthUser(pub UserId);
+pub struct AuthUser(pub Viewer);
 
 /// Like [`AuthUser`], with the token itself: a password change leaves that one token working.
 pub struct AuthToken(pub VerifiedToken);
 
 /// The user of an API request when it carries a token; a bad token is still a 401.
-pub struct MaybeUser(pub Option<UserId>);
+pub struct MaybeUser(pub Option<Viewer>);
+
+impl MaybeUser {
+    pub fn id(&self) -> Option<UserId> {
+        self.0.as_ref().map(|viewer| viewer.id)
+    }
+}
 
 /// The request's `Authorization: Token <jwt>`, verified; `None` without the header.
 async fn bearer(parts: &Parts, state: &Services) -> Result<Option<VerifiedToken>, ApiError> {
@@ -137,7 +143,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verified = bearer(parts, &Services::from_ref(state)).await?;
-        Ok(MaybeUser(verified.map(|token| token.user)))
+        Ok(MaybeUser(verified.map(|token| token.viewer)))
     }
 }
 
@@ -169,6 +175,6 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let AuthToken(token) = AuthToken::from_request_parts(parts, state).await?;
-        Ok(AuthUser(token.user))
+        Ok(AuthUser(token.viewer))
     }
 }

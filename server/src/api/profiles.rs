@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use domain::Services;
+use domain::{Services, Viewer};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -31,10 +31,12 @@ fn respond(profile: Profile) -> Json<ProfileResponse> {
     ))]
 pub async fn get(
     State(state): State<Services>,
-    MaybeUser(viewer): MaybeUser,
+    viewer: MaybeUser,
     ApiPath(username): ApiPath<String>,
 ) -> ApiResult<Json<ProfileResponse>> {
-    Ok(respond(profiles::get(&state.db, viewer, &username).await?))
+    Ok(respond(
+        profiles::get(&state.db, viewer.id(), &username).await?,
+    ))
 }
 
 /// `POST /api/profiles/:username/follow`.
@@ -48,7 +50,7 @@ pub async fn get(
     ))]
 pub async fn follow(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath(username): ApiPath<String>,
 ) -> ApiResult<Json<ProfileResponse>> {
     Ok(respond(profiles::follow(&state.db, user, &username).await?))
@@ -65,7 +67,7 @@ pub async fn follow(
     ))]
 pub async fn unfollow(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
     ApiPath(username): ApiPath<String>,
 ) -> ApiResult<Json<ProfileResponse>> {
     Ok(respond(

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::Services;
+use domain::{Services, Viewer};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -161,7 +161,7 @@ pub async fn login(
     ))]
 pub async fn current(
     State(state): State<Services>,
-    AuthUser(user): AuthUser,
+    AuthUser(Viewer { id: user, .. }): AuthUser,
 ) -> ApiResult<Json<UserResponse>> {
     respond(&state, users::get(&state.db, user).await?)
 }
@@ -212,6 +212,6 @@ pub async fn update(
     let by = Credential::ApiToken(&token.id);
     respond(
         &state,
-        users::update(&state.db, token.user, changes, by).await?,
+        users::update(&state.db, token.viewer.id, changes, by).await?,
     )
 }
