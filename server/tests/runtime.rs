@@ -1689,6 +1689,7 @@ async fn sigterm_answers_every_request_already_sent() {
     }
     used.write_all(keep_alive).await.unwrap();
     waiting.push(used);
+    let used = waiting.len() - 1;
     server.signal("TERM");
     server.signal("CONT");
 
@@ -1699,12 +1700,17 @@ async fn sigterm_answers_every_request_already_sent() {
         let response = parse_response(&bytes)
             .unwrap_or_else(|e| panic!("connection {i} got no answer: {e}; {}", server.log()));
         assert_eq!(response.status, 200, "connection {i}: {response:?}");
-        // Each answer tells its client not to send another request on this connection.
+        // Each answer tells its client not to send another request on this connection. The
+        // used connection's request is already read when the process continues, and may be
+        // answered before the SIGTERM that it raced with is handled: then it is answered in
+        // full and the connection is closed after it (read_until_closed saw the close), which
+        // is all a client needs. Seen once in a CI run on a loaded machine.
         assert!(
-            response
-                .head
-                .to_ascii_lowercase()
-                .contains("\r\nconnection: close"),
+            i == used
+                || response
+                    .head
+                    .to_ascii_lowercase()
+                    .contains("\r\nconnection: close"),
             "connection {i}: {response:?}"
         );
     }
