@@ -361,9 +361,12 @@ impl sqlx::Type<sqlx::Any> for Flag {
 
 impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
     fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Flag, sqlx::error::BoxDynError> {
-        match <bool as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
-            Ok(flag) => Ok(Flag(flag)),
-            Err(_) => Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
+        // By the value's type, not by trying: a failed decode builds an error message.
+        use sqlx::ValueRef;
+        if <bool as sqlx::Type<sqlx::Any>>::compatible(&value.type_info()) {
+            Ok(Flag(<bool as sqlx::Decode<sqlx::Any>>::decode(value)?))
+        } else {
+            Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0))
         }
     }
 }

@@ -84,8 +84,41 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The ISO text in a fixed buffer, digit by digit: a page of articles writes two per article,
+    /// and `write!` with padded fields cost several times as many instructions. `None` for a year
+    /// outside 0 to 9999, which four digits cannot hold.
+    fn iso_bytes(self) -> Option<[u8; 24]> {
+        let (year, month, day) = civil_from_days(self.0.div_euclid(MILLIS_PER_DAY));
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let of_day = self.0.rem_euclid(MILLIS_PER_DAY);
+        let (seconds, milli) = (of_day / 1000, of_day % 1000);
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: i64| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, i64::from(month));
+        put(8, 2, i64::from(day));
+        put(11, 2, seconds / 3600);
+        put(14, 2, seconds / 60 % 60);
+        put(17, 2, seconds % 60);
+        put(20, 3, milli);
+        Some(out)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(bytes) = self.iso_bytes() {
+            // ASCII digits and separators only.
+            return f.write_str(std::str::from_utf8(&bytes).map_err(|_| fmt::Error)?);
+        }
         let (year, month, day) = civil_from_days(self.0.div_euclid(MILLIS_PER_DAY));
         let of_day = self.0.rem_euclid(MILLIS_PER_DAY);
         let (seconds, milli) = (of_day / 1000, of_day % 1000);
@@ -101,7 +134,11 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.iso_bytes() {
+            Some(bytes) => serializer
+                .serialize_str(std::str::from_utf8(&bytes).map_err(serde::ser::Error::custom)?),
+            None => serializer.collect_str(self),
+        }
     }
 }
 
