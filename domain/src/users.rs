@@ -9,7 +9,7 @@ use super::auth::{
 use super::db::{now_millis, Db};
 use super::error::violated_unique;
 use super::validate::{none_if_blank, Checks, MAX_BIO, MAX_IMAGE_URL, MAX_PASSWORD, MAX_USERNAME};
-use super::{Error, Result, UserId, Viewer};
+use super::{Error, Result, UserId};
 
 /// A user as stored, without the password hash.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -26,13 +26,6 @@ pub struct Account {
 impl Account {
     pub fn user_id(&self) -> UserId {
         UserId(self.id)
-    }
-
-    pub fn viewer(&self) -> Viewer {
-        Viewer {
-            id: self.user_id(),
-            username: self.username.clone(),
-        }
     }
 }
 
