@@ -86,7 +86,8 @@ RUN cargo chef cook --release --no-default-features --package server --recipe-pa
 RUN cargo chef cook --profile wasm-release --target wasm32-unknown-unknown --target-dir target/front \
       --no-default-features --package frontend --recipe-path recipe.json
 COPY . .
-RUN cargo leptos build --release \
+# --precompress: a brotli (quality 11) and a gzip file beside each file of the site.
+RUN cargo leptos build --release --precompress \
  && install -d -o 65532 -g 65532 /data
 
 # ---------------------------------------------------------------------------------------------
@@ -95,12 +96,13 @@ LABEL org.opencontainers.image.title="Conduit" \
       org.opencontainers.image.description="RealWorld Conduit: Leptos SSR + axum" \
       org.opencontainers.image.licenses="MIT"
 WORKDIR /app
-COPY --from=builder /build/target/release/conduit /app/conduit
+COPY --from=builder /build/target/release/conduit /build/target/release/hash.txt /app/
 COPY --from=builder /build/target/site /app/site
 # The SQLite default writes here; mount a volume (the root filesystem may be read-only).
 COPY --from=builder --chown=65532:65532 /data /data
 ENV LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_PKG_DIR=pkg \
+    LEPTOS_HASH_FILES=true \
     LEPTOS_ENV=PROD \
     CONDUIT_LISTEN_ADDR=0.0.0.0:8080 \
     CONDUIT_DATA_DIR=/data

@@ -20,5 +20,5 @@ fi
 if [[ "$(cargo fuzz --version 2>/dev/null || true)" != *"$CARGO_FUZZ_VERSION"* ]]; then
   cargo +nightly install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi
-cargo leptos build --release
+cargo leptos build --release --precompress
 exec python3 bench/drills.py "$@"

@@ -19,7 +19,7 @@ cd "$ROOT"
 . scripts/setup.sh
 (cd bench/lighthouse && [ -x node_modules/.bin/lighthouse ] || npm ci --no-audit --no-fund)
 if [ -z "${CONDUIT_BIN:-}" ]; then
-  cargo leptos build --release
+  cargo leptos build --release --precompress
   CONDUIT_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/conduit"
 fi
 SITE_ROOT="${CONDUIT_SITE_ROOT:-${CARGO_TARGET_DIR:-$ROOT/target}/site}"

@@ -11,5 +11,5 @@ cd "$ROOT"
 if ! command -v wrk >/dev/null || ! command -v brotli >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk brotli >/dev/null
 fi
-cargo leptos build --release
+cargo leptos build --release --precompress
 exec python3 bench/bench.py "$@"

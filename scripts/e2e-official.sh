@@ -36,7 +36,7 @@ cd "$ROOT"
 # shellcheck source-path=SCRIPTDIR/.. source=scripts/setup.sh
 . scripts/setup.sh
 if [ -z "${CONDUIT_BIN:-}" ]; then
-  (cd "$ROOT" && cargo leptos build --release)
+  (cd "$ROOT" && cargo leptos build --release --precompress)
   CONDUIT_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/conduit"
 fi
 SITE_ROOT="${CONDUIT_SITE_ROOT:-${CARGO_TARGET_DIR:-$ROOT/target}/site}"

@@ -6,4 +6,5 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 CONDUIT_SETUP_E2E=0 . scripts/setup.sh
-exec cargo leptos serve --release "$@"
+# --precompress: brotli (quality 11) and gzip files beside the bundle's, sent as they are.
+exec cargo leptos serve --release --precompress "$@"

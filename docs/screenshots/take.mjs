@@ -12,7 +12,7 @@ for (const [name, path] of [['home', '/'], ['article', `/article/${slug}`]]) {
   for (const [variant, scheme, css] of [['before', 'light', before], ['after', 'light', null], ['after-dark', 'dark', null]]) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: scheme, javaScriptEnabled: false });
     const page = await context.newPage();
-    if (css) await page.route('**/pkg/conduit.css', (route) => route.fulfill({ contentType: 'text/css', body: css }));
+    if (css) await page.route('**/pkg/conduit*.css', (route) => route.fulfill({ contentType: 'text/css', body: css }));
     await page.goto(base + path);
     await page.evaluate(() => document.fonts.ready);
     await page.screenshot({ path: `${outDir}/${name}-${variant}.jpg`, type: 'jpeg', quality: 70 });

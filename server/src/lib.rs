@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod assets;
 pub mod config;
 pub mod discovery;
 pub mod health;
@@ -23,16 +24,18 @@ use domain::auth::SessionPolicy;
 use domain::{Db, Services, Tokens};
 use leptos::config::LeptosOptions;
 
+use crate::assets::SiteAssets;
 use crate::config::Config;
 use crate::shutdown::Lifecycle;
 
 /// What every request shares: the domain's services (all that REST handlers need), and what the
-/// Leptos side adds (its options, and whether cookies are `Secure`).
+/// Leptos side adds (its options, the bundle's file names, and whether cookies are `Secure`).
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub services: Services,
     pub secure_cookies: bool,
     pub leptos_options: LeptosOptions,
+    pub assets: SiteAssets,
 }
 
 impl AppState {
@@ -47,6 +50,12 @@ impl AppState {
                 );
             }
         }
+        // `main` checked the hash file at start (`assets::locate`); should it go missing since,
+        // pages keep their unhashed names, as Leptos's own scripts do.
+        let assets = SiteAssets::of(&leptos_options).unwrap_or_else(|err| {
+            tracing::error!(error = %err, "the bundle's hashed names are unknown");
+            SiteAssets::unhashed(&leptos_options)
+        });
         AppState {
             services: Services {
                 db,
@@ -58,6 +67,7 @@ impl AppState {
             },
             secure_cookies: config.serves_https(),
             leptos_options,
+            assets,
         }
     }
 }
@@ -65,6 +75,12 @@ impl AppState {
 impl FromRef<AppState> for Services {
     fn from_ref(state: &AppState) -> Services {
         state.services.clone()
+    }
+}
+
+impl FromRef<AppState> for SiteAssets {
+    fn from_ref(state: &AppState) -> SiteAssets {
+        state.assets.clone()
     }
 }
 

@@ -58,6 +58,10 @@ async fn run() -> ExitCode {
         }
     };
     leptos_options.site_addr = config.listen_addr;
+    if let Err(err) = server::assets::locate(&mut leptos_options) {
+        eprintln!("conduit: {err}");
+        return ExitCode::from(2);
+    }
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);

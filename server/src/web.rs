@@ -25,6 +25,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::services::ServeDir;
 use url::{Origin, Url};
 
+use crate::assets::SiteAssets;
 use crate::config::Config;
 use crate::layers::CspNonce;
 use crate::AppState;
@@ -42,7 +43,8 @@ pub fn routes(site: Arc<SiteOrigin>, state: AppState) -> Router<AppState> {
         provide_site_origin(&context_site);
     };
     let shell_options = state.leptos_options.clone();
-    let app_shell = move || shell(shell_options.clone());
+    let stylesheet = state.assets.stylesheet.clone();
+    let app_shell = move || shell(shell_options.clone(), stylesheet.clone());
     // Any other path renders the app, whose router answers it with the 404 page (and status).
     let not_found_page =
         leptos_axum::render_app_to_stream_with_context(request_context.clone(), app_shell.clone());
@@ -78,13 +80,13 @@ struct Draft {
     body: String,
 }
 
-async fn preview_page(Form(draft): Form<Draft>) -> Response {
+async fn preview_page(State(assets): State<SiteAssets>, Form(draft): Form<Draft>) -> Response {
     let preview = articles::preview(&draft.title, &draft.body).map_err(AppError::from);
     let status = match &preview {
         Ok(_) => StatusCode::OK,
         Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    (status, Html(preview_document(preview))).into_response()
+    (status, Html(preview_document(preview, &assets.stylesheet))).into_response()
 }
 
 /// The hydration scripts carry the nonce that the security-headers layer put in the request and

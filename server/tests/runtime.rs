@@ -491,7 +491,7 @@ async fn metrics_after_traffic() {
 // ---------------------------------------------------------------------------------------------
 // Security headers, caching, compression
 
-fn site_with_pkg(dir: &Path, hash_files: bool) -> LeptosOptions {
+fn site_with_pkg(dir: &Path) -> LeptosOptions {
     let site = dir.join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(
@@ -512,7 +512,39 @@ fn site_with_pkg(dir: &Path, hash_files: bool) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("conduit")
         .site_root(site.display().to_string())
-        .hash_files(hash_files)
+        .build()
+}
+
+/// The site as `cargo leptos build --release --precompress` leaves it with `hash-files`: content
+/// hashes in the bundle's names, a `.br` and a `.gz` beside each file (bytes of their own here,
+/// so a test can tell which was sent), and the hash file, found through the options.
+const HASHED: [&str; 3] = [
+    "/pkg/conduit.JsHash.js",
+    "/pkg/conduit.WasmHash.wasm",
+    "/pkg/conduit.CssHash.css",
+];
+
+fn hashed_site(dir: &Path) -> LeptosOptions {
+    let site = dir.join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    for name in HASHED {
+        let file = site.join(name.trim_start_matches('/'));
+        std::fs::write(&file, format!("{name} as built\n").repeat(50)).unwrap();
+        for encoding in ["br", "gz"] {
+            std::fs::write(
+                format!("{}.{encoding}", file.display()),
+                format!("{name}.{encoding}"),
+            )
+            .unwrap();
+        }
+    }
+    let hash_file = dir.join("hash.txt");
+    std::fs::write(&hash_file, "js: JsHash\nwasm: WasmHash\ncss: CssHash\n").unwrap();
+    LeptosOptions::builder()
+        .output_name("conduit")
+        .site_root(site.display().to_string())
+        .hash_files(true)
+        .hash_file(hash_file.display().to_string().into())
         .build()
 }
 
@@ -630,18 +662,95 @@ async fn production_adds_hsts() {
 
 #[tokio::test]
 async fn static_assets_are_cached_by_whether_their_names_are_hashed() {
-    for (hash_files, expected) in [
-        (false, "public, max-age=300, must-revalidate"),
-        (true, "public, max-age=31536000, immutable"),
-    ] {
-        let app = app_with(&[], |dir| site_with_pkg(dir, hash_files)).await;
-        let resp = send(&app.router, get("/pkg/conduit.js")).await;
-        assert_eq!(resp.status, StatusCode::OK, "{resp:?}");
-        assert_eq!(resp.header(header::CACHE_CONTROL), expected);
-        let resp = send(&app.router, get("/favicon.svg")).await;
-        assert_eq!(resp.status, StatusCode::OK);
-        assert_eq!(resp.header(header::CACHE_CONTROL), "public, max-age=3600");
-        assert_eq!(resp.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    let app = app_with(&[], site_with_pkg).await;
+    let resp = send(&app.router, get("/pkg/conduit.js")).await;
+    assert_eq!(resp.status, StatusCode::OK, "{resp:?}");
+    assert_eq!(
+        resp.header(header::CACHE_CONTROL),
+        "public, max-age=300, must-revalidate"
+    );
+    let resp = send(&app.router, get("/favicon.svg")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert_eq!(resp.header(header::CACHE_CONTROL), "public, max-age=3600");
+    assert_eq!(resp.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+
+    let app = app_with(&[], hashed_site).await;
+    for name in HASHED {
+        let resp = send(&app.router, get(name)).await;
+        assert_eq!(resp.status, StatusCode::OK, "{name}: {resp:?}");
+        assert_eq!(
+            resp.header(header::CACHE_CONTROL),
+            "public, max-age=31536000, immutable",
+            "{name}"
+        );
+    }
+}
+
+/// Pages link the names the build wrote in the hash file: the hydration script, the WASM and the
+/// stylesheet (the editor's preview page too), each served under that name.
+#[tokio::test]
+async fn pages_link_the_hashed_names_of_the_build() {
+    let app = app_with(&[], hashed_site).await;
+    let page = send(&app.router, get("/login")).await.text();
+    let form = Request::builder()
+        .method(Method::POST)
+        .uri("/preview")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from("title=T&body=B"))
+        .unwrap();
+    let preview = send(&app.router, form).await;
+    assert_eq!(preview.status, StatusCode::OK, "{preview:?}");
+    for name in HASHED {
+        assert!(page.contains(&format!("\"{name}\"")), "{name} in {page}");
+    }
+    assert!(
+        preview.text().contains(&format!("\"{}\"", HASHED[2])),
+        "{preview:?}"
+    );
+    assert!(
+        !page.contains("/pkg/conduit.js\"") && !page.contains("/pkg/conduit.wasm\""),
+        "{page}"
+    );
+}
+
+/// The build's brotli and gzip files are sent as they are, by what the client accepts: nothing
+/// is compressed per request.
+#[tokio::test]
+async fn precompressed_files_are_sent_as_they_are() {
+    let app = app_with(&[], hashed_site).await;
+    for name in HASHED {
+        for (accept, encoding, suffix) in [
+            ("br, gzip", "br", ".br"),
+            ("gzip", "gzip", ".gz"),
+            ("identity", "", ""),
+        ] {
+            let request = Request::builder()
+                .uri(name)
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .unwrap();
+            let resp = send(&app.router, request).await;
+            assert_eq!(resp.status, StatusCode::OK, "{name} {accept}");
+            assert_eq!(
+                resp.header(header::CONTENT_ENCODING),
+                encoding,
+                "{name} {accept}"
+            );
+            let sent = if suffix.is_empty() {
+                format!("{name} as built\n").repeat(50)
+            } else {
+                format!("{name}.{}", &suffix[1..])
+            };
+            assert_eq!(resp.text(), sent, "{name} {accept}");
+            let kind = resp.header(header::CONTENT_TYPE);
+            let expected = match name.rsplit('.').next() {
+                Some("wasm") => "application/wasm",
+                Some("js") => "text/javascript",
+                _ => "text/css",
+            };
+            assert!(kind.starts_with(expected), "{name}: {kind}");
+        }
     }
 }
 
@@ -672,7 +781,7 @@ async fn responses_carry_a_permissions_policy_and_opener_isolation() {
 
 #[tokio::test]
 async fn responses_are_compressed_with_brotli_or_gzip() {
-    let app = app_with(&[], |dir| site_with_pkg(dir, false)).await;
+    let app = app_with(&[], site_with_pkg).await;
     for (accept, expected) in [
         ("br", "br"),
         ("gzip", "gzip"),

@@ -77,7 +77,10 @@ pub const PREVIEW_PAGE: &str = "/preview";
 /// The page [`PREVIEW_PAGE`] answers with: the draft's title and body laid out as on the article
 /// page, or why it cannot be shown.
 #[cfg(feature = "ssr")]
-pub fn preview_document(preview: Result<domain::articles::Preview, AppError>) -> String {
+pub fn preview_document(
+    preview: Result<domain::articles::Preview, AppError>,
+    stylesheet: &str,
+) -> String {
     let owner = Owner::new();
     owner.with(|| {
         let (title, content) = match preview {
@@ -104,7 +107,7 @@ pub fn preview_document(preview: Result<domain::articles::Preview, AppError>) ->
                     <meta name="viewport" content="width=device-width, initial-scale=1" />
                     <meta name="robots" content="noindex" />
                     <title>{format!("Preview: {heading} — Conduit")}</title>
-                    <link rel="stylesheet" href="/pkg/conduit.css" />
+                    <link rel="stylesheet" href=stylesheet.to_string() />
                     <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 </head>
                 <body>
