@@ -312,7 +312,7 @@ pub async fn open_session(db: &Db, user: UserId) -> Result<String> {
     .bind(user.0)
     .bind(now)
     .bind(now + SESSION_TTL.as_millis() as i64)
-    .execute(&mut *db.acquire().await?)
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(token)
 }
@@ -326,7 +326,7 @@ pub async fn close_session(db: &Db, token: &str, policy: SessionPolicy) -> Resul
     .bind(session_hash(token))
     .bind(now)
     .bind(policy.idle_cutoff(now))
-    .execute(&mut *db.acquire().await?)
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use sqlx::FromRow;
 
 use super::articles;
 use super::articles::ArticleView;
-use super::db::{now_millis, Db, Flag};
+use super::db::{now_millis, Backend, Db, Flag};
 use super::validate::{Checks, Page, MAX_COMMENT};
 use super::write_limit::WriteLimit;
 use super::{viewer_id, Error, Result, UserId};
@@ -44,11 +44,13 @@ impl From<CommentRow> for Comment {
     }
 }
 
-const SELECT: &str = "SELECT c.id, c.author_id, c.body, c.created_at, c.updated_at,
+/// The columns of comment `c` as the viewer ($1) sees them; `users u` is its author.
+const COLUMNS: &str = "SELECT c.id, c.author_id, c.body, c.created_at, c.updated_at,
        u.username AS author_username, u.bio AS author_bio, u.image AS author_image,
        EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = u.id)
-         AS author_following
-     FROM comments c JOIN users u ON u.id = c.author_id";
+         AS author_following";
+
+const FROM: &str = "FROM comments c JOIN users u ON u.id = c.author_id";
 
 /// A comment as the article page shows it: whether the viewer may delete it, beside it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,7 +99,7 @@ async fn rows_of(
 ) -> Result<(Vec<CommentRow>, bool)> {
     // Numbers written into the SQL, as in `articles::page_where`; they are integers.
     let rows = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE c.article_id = $2 ORDER BY c.created_at DESC, c.id DESC LIMIT {} OFFSET {}",
+        "{COLUMNS} {FROM} WHERE c.article_id = $2 ORDER BY c.created_at DESC, c.id DESC LIMIT {} OFFSET {}",
         page.limit + 1,
         page.offset
     )))
@@ -125,19 +127,32 @@ pub async fn add(
     writes.spend(author)?;
     let now = now_millis();
     // Straight into the article the slug names: an unknown slug inserts nothing, a 404.
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
-         SELECT a.id, $2, $3, $4, $4 FROM articles a WHERE a.slug = $1 RETURNING id",
-    )
-    .bind(slug)
-    .bind(author.0)
-    .bind(body.unwrap_or_default())
-    .bind(now)
-    .fetch_optional(&mut *db.acquire().await?)
-    .await?
-    .ok_or(Error::NotFound("article"))?;
+    let insert = "INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
+         SELECT a.id, $1, $3, $4, $4 FROM articles a WHERE a.slug = $2
+         RETURNING id, article_id, author_id, body, created_at, updated_at";
+    if db.backend() == Backend::Postgres {
+        // Written and read back in one statement (SQLite has no data-modifying CTEs).
+        let sql = format!("WITH c AS ({insert}) {COLUMNS} FROM c JOIN users u ON u.id = c.author_id");
+        let row = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
+            .bind(author.0)
+            .bind(slug)
+            .bind(body.unwrap_or_default())
+            .bind(now)
+            .fetch_optional(&mut *db.writer().await?)
+            .await?
+            .ok_or(Error::NotFound("article"))?;
+        return Ok(row.into());
+    }
+    let id: i64 = sqlx::query_scalar(insert)
+        .bind(author.0)
+        .bind(slug)
+        .bind(body.unwrap_or_default())
+        .bind(now)
+        .fetch_optional(&mut *db.writer().await?)
+        .await?
+        .ok_or(Error::NotFound("article"))?;
     let row =
-        sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $2")))
+        sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{COLUMNS} {FROM} WHERE c.id = $2")))
             .bind(author.0)
             .bind(id)
             .fetch_one(&mut *db.acquire().await?)
@@ -156,7 +171,7 @@ pub async fn delete(db: &Db, user: UserId, slug: &str, id: i64) -> Result<()> {
     .bind(id)
     .bind(user.0)
     .bind(slug)
-    .execute(&mut *db.acquire().await?)
+    .execute(&mut *db.writer().await?)
     .await?;
     if deleted.rows_affected() > 0 {
         return Ok(());

@@ -117,6 +117,11 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// A NOT NULL constraint refused a row (SQLSTATE 23502).
+pub(crate) fn is_not_null_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23502"))
+}
+
 /// The unique constraint a database error violated, by the name the error gives it:
 /// PostgreSQL names the constraint or index (`users_username_key`); SQLite's message names the
 /// column of a column constraint (`users.username`) or the index of an expression

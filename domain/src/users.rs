@@ -73,7 +73,7 @@ pub async fn register(db: &Db, form: Registration) -> Result<Account> {
     .bind(email)
     .bind(hash)
     .bind(now)
-    .fetch_one(&mut *db.acquire().await?)
+    .fetch_one(&mut *db.writer().await?)
     .await;
     inserted.map_err(taken)
 }
@@ -168,7 +168,7 @@ pub async fn of_session(db: &Db, token: &str, policy: SessionPolicy) -> Result<O
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
             .bind(&hash)
             .bind(now)
-            .execute(&mut *db.acquire().await?)
+            .execute(&mut *db.writer().await?)
             .await?;
     }
     Ok(Some(row.account))
@@ -243,7 +243,7 @@ pub async fn update(
     .bind(user.0);
     let updated = if password_changed {
         // The new password and the end of the other credentials commit together.
-        let mut conn = db.acquire().await?;
+        let mut conn = db.writer().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         end_credentials_for_password_change(&mut tx, user, by).await?;
         let updated = query.fetch_one(&mut *tx).await;
@@ -252,7 +252,7 @@ pub async fn update(
         }
         updated
     } else {
-        query.fetch_one(&mut *db.acquire().await?).await
+        query.fetch_one(&mut *db.writer().await?).await
     };
     updated.map_err(taken)
 }

@@ -213,8 +213,9 @@ async fn reads_cost_the_same_statements_for_1_or_20_articles() {
             let (tags, tags_sql) = statements_of(&app, "/api/tags", None).await;
             assert_eq!(tags, 1, "tags took {tags_sql:?}");
 
-            // Writing: the tags of a new article are linked in two statements however many there
-            // are, and a favorite is one statement plus the article it answers with.
+            // Writing: the tags of a new article are linked in as many statements however many
+            // there are, and a favorite is one statement with the article it answers with on
+            // PostgreSQL, plus a read back on SQLite.
             let mut created = Vec::new();
             for tags in [&["one"][..], &["one", "two", "three", "four", "five"]] {
                 LAST.lock().unwrap().clear();
@@ -233,7 +234,8 @@ async fn reads_cost_the_same_statements_for_1_or_20_articles() {
                 .await
                 .assert_status(200);
             let (favorite, favorite_sql) = without_token_check(take_statements().1);
-            assert_eq!(favorite, 2, "a favorite took {favorite_sql:?}");
+            let expected = if app.backend == Backend::Sqlite { 2 } else { 1 };
+            assert_eq!(favorite, expected, "a favorite took {favorite_sql:?}");
 
             // A statement is planned once per connection and then reused. SQLite built with
             // STAT4 re-plans `WHERE slug = ?` at every execution once ANALYZE has run (see
@@ -305,18 +307,21 @@ async fn pages_and_writes_keep_their_statement_budgets() {
 
         use axum::http::Method;
         // Each write's minimum: the change itself, and reading back what it answers with
-        // (counts, tags and flags the change did not know). Only a refused write asks why.
+        // (counts, tags and flags the change did not know), on PostgreSQL in the same statement
+        // where it allows (SQLite has no data-modifying CTEs). Only a refused write asks why.
+        let postgres = app.backend == Backend::Postgres;
+        let one_on_postgres = |sqlite_budget: usize| if postgres { 1 } else { sqlite_budget };
         let article = json!({"article": {"title": "Budget", "description": "d", "body": "b", "tagList": ["x", "y"]}});
         let retitle = json!({"article": {"title": "Budget two", "tagList": ["z"]}});
         let writes = [
             // The article, its new tags, their links; the article read back.
-            (Method::POST, "/api/articles", &author, Some(article), 4),
+            (Method::POST, "/api/articles", &author, Some(article), one_on_postgres(4)),
             (Method::PUT, "/api/articles/budget", &author, Some(json!({"article": {"body": "new"}})), 2),
             // The update, the old links, the new tags and links; the article read back.
             (Method::PUT, "/api/articles/budget", &author, Some(retitle), 5),
-            (Method::POST, "/api/articles/budget-two/favorite", &reader, None, 2),
-            (Method::DELETE, "/api/articles/budget-two/favorite", &reader, None, 2),
-            (Method::POST, "/api/articles/budget-two/comments", &reader, Some(json!({"comment": {"body": "hi"}})), 2),
+            (Method::POST, "/api/articles/budget-two/favorite", &reader, None, one_on_postgres(2)),
+            (Method::DELETE, "/api/articles/budget-two/favorite", &reader, None, one_on_postgres(2)),
+            (Method::POST, "/api/articles/budget-two/comments", &reader, Some(json!({"comment": {"body": "hi"}})), one_on_postgres(2)),
             (Method::POST, "/api/profiles/author/follow", &reader, None, 2),
             (Method::DELETE, "/api/profiles/author/follow", &reader, None, 2),
             // The account as it was (to know what changed), the update.
