@@ -7,7 +7,7 @@ the client bundle sizes and the time to hydrated in headless chromium, runs the 
 (Bechma/realworld-leptos, launchbadge/realworld-axum-sqlx) on the same PostgreSQL and data when
 they are built (bench/anchors/build.sh), and writes bench/results/latest.json and BENCHMARKS.md.
 
-Usage: bench/run.sh [--duration SECONDS] [--sizes small,large] [--backends sqlite,postgres]
+Usage: bench/run.sh [--duration SECONDS] [--sizes small,large] [--backends sqlite,postgres] [--targets a,b]
                     [--no-anchors] [--no-client]
 """
 
@@ -389,7 +389,7 @@ ANCHOR_TARGETS = {
 }
 
 
-def run_anchor(anchor, size, source_url, params, duration):
+def run_anchor(anchor, size, source_url, params, duration, names):
     url = recreate_pg(f"anchor_{anchor}_{size}")
     server = anchor_server(anchor, url)  # migrates its own schema
     try:
@@ -403,7 +403,7 @@ def run_anchor(anchor, size, source_url, params, duration):
             psql(url, """UPDATE "user" SET password_hash = (SELECT password_hash FROM "user" WHERE username = 'benchhash')""")
             anchor_params["token"] = sign_in(server.base, params["email"])
         idle = server.status("VmRSS")
-        results = run_targets(server, anchor_params, ANCHOR_TARGETS[anchor], duration)
+        results = run_targets(server, anchor_params, names, duration)
         return {"idle_rss_mib": round(idle / 1024, 1), "start_ms": round(server.start_ms), "results": results}
     finally:
         server.stop()
@@ -416,7 +416,13 @@ def run_anchor(anchor, size, source_url, params, duration):
 def compressed_sizes(path):
     data = path.read_bytes()
     brotli = subprocess.run(["brotli", "-c", "-q", "11", str(path)], check=True, capture_output=True).stdout
-    return {"raw": len(data), "gzip": len(gzip.compress(data, 9)), "brotli": len(brotli)}
+    sizes = {"raw": len(data), "gzip": len(gzip.compress(data, 9)), "brotli": len(brotli)}
+    # What the server sends as is, when the build precompressed the file (`--precompress`).
+    for key, suffix in (("built_brotli", ".br"), ("built_gzip", ".gz")):
+        built = path.with_name(path.name + suffix)
+        if built.exists():
+            sizes[key] = built.stat().st_size
+    return sizes
 
 
 def bundle_sizes(site):
@@ -479,8 +485,13 @@ def main():
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--no-anchors", action="store_true")
     parser.add_argument("--no-client", action="store_true")
+    parser.add_argument("--targets", help="only these requests, comma-separated (e.g. writes,home_ssr)")
     parser.add_argument("--output", default=str(BENCH / "results" / "latest.json"))
     opts = parser.parse_args()
+    only = set(opts.targets.split(",")) if opts.targets else None
+
+    def chosen(names):
+        return [name for name in names if only is None or name in only]
 
     results = {"versions": versions(), "duration_s": opts.duration, "concurrency": list(CONCURRENCY),
                "seed": SEED, "runs": [], "anchors": [], "client": None}
@@ -495,7 +506,7 @@ def main():
                 if not opts.no_client and results["client"] is None:
                     log("client: sizes and time to hydrated")
                     results["client"] = {"bundle": bundle_sizes(SITE), "timing": client_timing(server.base, params["slug"])}
-                run_results = run_targets(server, params, targets(params).keys(), opts.duration)
+                run_results = run_targets(server, params, chosen(targets(params).keys()), opts.duration)
                 results["runs"].append({
                     "backend": backend, "size": size, "data": data, "params": {k: v for k, v in params.items() if k != "token"},
                     "start_ms": round(server.start_ms), "idle_rss_mib": round(idle / 1024, 1),
@@ -505,10 +516,12 @@ def main():
                 server.stop()
             if backend == "postgres" and not opts.no_anchors:
                 for anchor in ("launchbadge", "bechma"):
+                    if not chosen(ANCHOR_TARGETS[anchor]):
+                        continue
                     if anchor_built(anchor):
                         log(f"{anchor} {size}: importing the same data")
                         try:
-                            row = run_anchor(anchor, size, url, params, opts.duration)
+                            row = run_anchor(anchor, size, url, params, opts.duration, chosen(ANCHOR_TARGETS[anchor]))
                         except (RuntimeError, OSError, subprocess.CalledProcessError) as err:
                             log(f"WARNING: anchor {anchor} failed: {err}")
                             continue
@@ -523,7 +536,9 @@ def main():
     Path(opts.output).parent.mkdir(parents=True, exist_ok=True)
     Path(opts.output).write_text(json.dumps(results, indent=1) + "\n")
     log(f"results in {opts.output}")
-    subprocess.run([sys.executable, str(BENCH / "report.py"), opts.output], check=True)
+    # BENCHMARKS.md shows whole runs only.
+    if only is None:
+        subprocess.run([sys.executable, str(BENCH / "report.py"), opts.output], check=True)
 
 
 if __name__ == "__main__":
