@@ -1,6 +1,6 @@
 //! Comments on articles.
 
-use sqlx::FromRow;
+use sqlx::{FromRow, Row};
 
 use super::articles;
 use super::articles::ArticleView;
@@ -130,20 +130,15 @@ pub async fn add(
     let insert = "INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
          SELECT a.id, $1, $3, $4, $4 FROM articles a WHERE a.slug = $2
          RETURNING id, article_id, author_id, body, created_at, updated_at";
-    if db.backend() == Backend::Postgres {
-        // Written and read back in one statement (SQLite has no data-modifying CTEs).
-        let sql = format!("WITH c AS ({insert}) {COLUMNS} FROM c JOIN users u ON u.id = c.author_id");
-        let row = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
-            .bind(author.0)
-            .bind(slug)
-            .bind(body.unwrap_or_default())
-            .bind(now)
-            .fetch_optional(&mut *db.writer().await?)
-            .await?
-            .ok_or(Error::NotFound("article"))?;
-        return Ok(row.into());
-    }
-    let id: i64 = sqlx::query_scalar(insert)
+    // PostgreSQL writes and reads back in one statement; SQLite, which has no data-modifying
+    // CTEs, reads the comment back after.
+    let statement = match db.backend() {
+        Backend::Postgres => {
+            format!("WITH c AS ({insert}) {COLUMNS} FROM c JOIN users u ON u.id = c.author_id")
+        }
+        Backend::Sqlite => insert.to_string(),
+    };
+    let inserted = sqlx::query(sqlx::AssertSqlSafe(statement))
         .bind(author.0)
         .bind(slug)
         .bind(body.unwrap_or_default())
@@ -151,12 +146,17 @@ pub async fn add(
         .fetch_optional(&mut *db.writer().await?)
         .await?
         .ok_or(Error::NotFound("article"))?;
-    let row =
-        sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!("{COLUMNS} {FROM} WHERE c.id = $2")))
-            .bind(author.0)
-            .bind(id)
-            .fetch_one(&mut *db.acquire().await?)
-            .await?;
+    if db.backend() == Backend::Postgres {
+        return Ok(CommentRow::from_row(&inserted)?.into());
+    }
+    let id: i64 = inserted.try_get("id")?;
+    let row = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(format!(
+        "{COLUMNS} {FROM} WHERE c.id = $2"
+    )))
+    .bind(author.0)
+    .bind(id)
+    .fetch_one(&mut *db.acquire().await?)
+    .await?;
     Ok(row.into())
 }
 
