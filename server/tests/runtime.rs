@@ -714,6 +714,57 @@ async fn pages_link_the_hashed_names_of_the_build() {
     );
 }
 
+/// The image's layout (Dockerfile): the binary with the build's `hash.txt` beside it, the site
+/// apart, `LEPTOS_HASH_FILES=true`. The binary finds the hashes beside itself and links and
+/// serves the hashed names; without the file it refuses to start rather than link names that
+/// 404.
+#[tokio::test]
+async fn the_binary_finds_the_hash_file_beside_itself_as_in_the_image() {
+    let image = tempfile::tempdir().unwrap();
+    let program = image.path().join("conduit");
+    std::fs::copy(env!("CARGO_BIN_EXE_conduit"), &program).unwrap();
+    let options = hashed_site(image.path());
+    let site = options.site_root.to_string();
+    let vars = [
+        ("LEPTOS_HASH_FILES", "true"),
+        ("LEPTOS_SITE_ROOT", site.as_str()),
+    ];
+    let (server, _) = Server::start_as(&program, &vars).await;
+    let page = http(
+        server.addr,
+        "GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    for name in HASHED {
+        assert!(page.body.contains(name), "{name} in {}", page.body);
+        let file = http(
+            server.addr,
+            &format!("GET {name} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(file.status, 200, "{name}: {}", file.head);
+        assert!(
+            file.head
+                .to_ascii_lowercase()
+                .contains("cache-control: public, max-age=31536000, immutable"),
+            "{name}: {}",
+            file.head
+        );
+    }
+    drop(server);
+
+    std::fs::remove_file(image.path().join("hash.txt")).unwrap();
+    let output = conduit_at(&program, &vars)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no hash file at"), "{stderr}");
+}
+
 /// The build's brotli and gzip files are sent as they are, by what the client accepts: nothing
 /// is compressed per request.
 #[tokio::test]
@@ -1216,7 +1267,12 @@ fn free_port() -> u16 {
 }
 
 fn conduit(vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_conduit"));
+    conduit_at(Path::new(env!("CARGO_BIN_EXE_conduit")), vars)
+}
+
+/// [`conduit`] run from another place (a copy of the binary).
+fn conduit_at(program: &Path, vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(program);
     command
         .current_dir(workspace_root())
         .env_clear()
@@ -1292,6 +1348,11 @@ impl Server {
     /// Starts the binary on SQLite in a temporary directory and waits until it is ready; returns
     /// it and the start-to-ready time.
     async fn start(extra: &[(&str, &str)]) -> (Server, Duration) {
+        Server::start_as(Path::new(env!("CARGO_BIN_EXE_conduit")), extra).await
+    }
+
+    /// [`Server::start`] of the binary at `program`.
+    async fn start_as(program: &Path, extra: &[(&str, &str)]) -> (Server, Duration) {
         let dir = tempfile::tempdir().unwrap();
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let data_dir = dir.path().display().to_string();
@@ -1303,7 +1364,7 @@ impl Server {
         vars.extend_from_slice(extra);
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
         let started = Instant::now();
-        let child = conduit(&vars)
+        let child = conduit_at(program, &vars)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
