@@ -389,7 +389,7 @@ ANCHOR_TARGETS = {
 }
 
 
-def run_anchor(anchor, size, source_url, params, duration, names):
+def run_anchor(anchor, size, source_url, params, duration, names, client):
     url = recreate_pg(f"anchor_{anchor}_{size}")
     server = anchor_server(anchor, url)  # migrates its own schema
     try:
@@ -404,7 +404,14 @@ def run_anchor(anchor, size, source_url, params, duration, names):
             anchor_params["token"] = sign_in(server.base, params["email"])
         idle = server.status("VmRSS")
         results = run_targets(server, anchor_params, names, duration)
-        return {"idle_rss_mib": round(idle / 1024, 1), "start_ms": round(server.start_ms), "results": results}
+        row = {"idle_rss_mib": round(idle / 1024, 1), "start_ms": round(server.start_ms), "results": results}
+        if client and anchor == "bechma":
+            log("  bechma: time to interactive, throttled")
+            row["throttled"] = throttled_timing(server.base, params["slug"])
+            log("  bechma: lighthouse")
+            run(["bash", str(BENCH / "lighthouse.sh"), "bechma", server.base, params["slug"]])
+            row["lighthouse"] = json.loads((BENCH / "results" / "lighthouse-bechma.json").read_text())["pages"]
+        return row
     finally:
         server.stop()
 
@@ -432,6 +439,12 @@ def bundle_sizes(site):
 
 def client_timing(base, slug):
     out = run(["node", str(BENCH / "client" / "hydration.mjs"), base, f"/article/{slug}"])
+    return json.loads(out)
+
+
+def throttled_timing(base, slug):
+    """Cold and warm time to interactive on the phone-like profile (bench/client/throttled.mjs)."""
+    out = run(["node", str(BENCH / "client" / "throttled.mjs"), base, f"/article/{slug}"])
     return json.loads(out)
 
 
@@ -505,7 +518,8 @@ def main():
                 idle = server.status("VmRSS")
                 if not opts.no_client and results["client"] is None:
                     log("client: sizes and time to hydrated")
-                    results["client"] = {"bundle": bundle_sizes(SITE), "timing": client_timing(server.base, params["slug"])}
+                    results["client"] = {"bundle": bundle_sizes(SITE), "timing": client_timing(server.base, params["slug"]),
+                                         "throttled": throttled_timing(server.base, params["slug"])}
                 run_results = run_targets(server, params, chosen(targets(params).keys()), opts.duration)
                 results["runs"].append({
                     "backend": backend, "size": size, "data": data, "params": {k: v for k, v in params.items() if k != "token"},
@@ -521,7 +535,8 @@ def main():
                     if anchor_built(anchor):
                         log(f"{anchor} {size}: importing the same data")
                         try:
-                            row = run_anchor(anchor, size, url, params, opts.duration, chosen(ANCHOR_TARGETS[anchor]))
+                            client = not opts.no_client and size == "small"
+                            row = run_anchor(anchor, size, url, params, opts.duration, chosen(ANCHOR_TARGETS[anchor]), client)
                         except (RuntimeError, OSError, subprocess.CalledProcessError) as err:
                             log(f"WARNING: anchor {anchor} failed: {err}")
                             continue

@@ -6,25 +6,13 @@
 // "Hydrated" is the moment the app's first effect marks <html data-hydrated="true">, observed
 // from an init script and timed with performance.now() (milliseconds since navigation start).
 // Each run uses a fresh browser context, so nothing is cached: the slowest honest case.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-const require = createRequire(fileURLToPath(new URL('../../end2end/package.json', import.meta.url)));
-const { chromium } = require('@playwright/test');
+import { launch, median } from './browser.mjs';
 
 const [base, articlePath, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 10);
 const origin = new URL(base).origin;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const browser = await launch();
 
 async function measure(path) {
   const samples = { hydrated_ms: [], dom_content_loaded_ms: [], load_ms: [] };
