@@ -131,6 +131,10 @@ def main():
             w(f"| {row['anchor']} | {row['size']} | {row['idle_rss_mib']} | {row['start_ms']} |")
         w("")
 
+    def bechma_client(key):
+        """Bechma's client measurement `key` (throttled, lighthouse) from the small-set run."""
+        return next((a[key] for a in anchor_rows if a["anchor"] == "bechma" and key in a), None)
+
     client = data.get("client")
     if client:
         w("## Client\n")
@@ -155,7 +159,7 @@ def main():
           "seeded users' avatar URLs (user content), refused by the measurement.\n")
         throttled = client.get("throttled")
         if throttled:
-            bechma_throttled = next((a["throttled"] for a in anchor_rows if a["anchor"] == "bechma" and "throttled" in a), None)
+            bechma_throttled = bechma_client("throttled")
             w(f"Navigation to hydrated on a phone-like profile (`bench/client/throttled.mjs`: {throttled['profile']}, "
               "DevTools emulation; cold: empty cache, warm: the same page again with the cache kept), "
               "Conduit and Bechma on the same data:\n")
@@ -170,13 +174,13 @@ def main():
             w("")
 
     lighthouse = RESULTS / "lighthouse.json"
-    if lighthouse.exists():
-        lh = json.loads(lighthouse.read_text())
+    lh = json.loads(lighthouse.read_text()) if lighthouse.exists() else None
+    if lh:
         w(f"Lighthouse {lh['lighthouse']} (`bench/lighthouse.sh`: mobile preset, simulated throttling, "
           f"release build, small SQLite set; {lh['browser']}). Run: {lh['date']}, `{lh['commit']}`.\n")
         w("| app | page | performance | accessibility | best practices | SEO | LCP | TBT | CLS |")
         w("|---|---|---|---|---|---|---|---|---|")
-        bechma_lh = next((a["lighthouse"] for a in anchor_rows if a["anchor"] == "bechma" and "lighthouse" in a), {})
+        bechma_lh = bechma_client("lighthouse") or {}
         for app, pages in (("conduit", lh["pages"]), ("bechma", bechma_lh)):
             for page, r in pages.items():
                 sc = r["scores"]
@@ -242,8 +246,8 @@ def main():
             t = client["throttled"][page]
             w(f"| hydrated on the phone profile under 1.5 s cold, 0.5 s warm ({page}) | "
               f"{fmt_int(t['cold_median_ms'])} · {fmt_int(t['warm_median_ms'])} ms | {verdict(t['cold_median_ms'] < 1500 and t['warm_median_ms'] < 500)} |")
-    if lighthouse.exists():
-        for page, r in json.loads(lighthouse.read_text())["pages"].items():
+    if lh:
+        for page, r in lh["pages"].items():
             score = r["scores"]["performance"]
             w(f"| Lighthouse performance at least 95 ({page}) | {score} | {verdict(score >= 95)} |")
     w("")
