@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use domain::articles::slugify;
+use domain::articles::{self, slugify};
 use domain::auth::hash_password;
 use domain::db::Backend;
 use domain::Db;
@@ -308,6 +308,7 @@ pub async fn run(db: &Db, size: Size, seed: u64) -> Result<Counts, SeedError> {
     let article_ids = insert_articles(&mut tx, &mut rng, size.articles(), &user_ids).await?;
     counts.articles = article_ids.len();
     counts.article_tags = insert_article_tags(&mut tx, &mut rng, &article_ids, &tag_ids).await?;
+    articles::store_tag_lists(&mut tx, db.backend()).await?;
     counts.favorites = insert_favorites(&mut tx, &mut rng, &user_ids, &article_ids).await?;
     counts.comments = insert_comments(&mut tx, &mut rng, &user_ids, &article_ids).await?;
     tx.commit().await?;
@@ -718,7 +719,7 @@ const DEMO_ARTICLES: &[(&str, &str, &str, &str, &[&str])] = &[
 /// with `janedoe`), a comment, a follow and a favorite. Every demo user signs in with
 /// `<username>@example.com` and [`PASSWORD`].
 pub async fn demo(db: &Db) -> Result<Counts, SeedError> {
-    use domain::articles::{self, Draft};
+    use domain::articles::Draft;
     use domain::users::{self, Registration};
     use domain::{comments, profiles, WriteLimit};
 

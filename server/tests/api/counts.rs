@@ -1,7 +1,8 @@
 //! The counts the schema keeps (migration 0002) and the tag links' copy of the creation time
 //! (0003): after seeding and after every kind of write through the API, including deletes that
 //! cascade, each total the API reports equals counting the rows, and each tag page and feed page
-//! lists what the plain query over `articles` lists, in the same order.
+//! lists what the plain query over `articles` lists, in the same order. The tags every article
+//! shows (kept on the article's row, 0007) are its links, in order.
 
 use serde_json::{json, Value};
 use server::seed::{self, Size, PASSWORD};
@@ -134,6 +135,32 @@ async fn assert_counts_agree(app: &TestApp, users: &[String], followers: &[&Test
             reader.username
         );
     }
+    // Every article's tags, as listed, are its links in their order.
+    let links: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.slug, t.name FROM article_tags at JOIN articles a ON a.id = at.article_id
+         JOIN tags t ON t.id = at.tag_id ORDER BY a.slug, at.position",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("the tag links");
+    let mut linked: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (slug, tag) in links {
+        linked.entry(slug).or_default().push(tag);
+    }
+    let mut listed = 0;
+    while listed < articles {
+        let page = app
+            .get(&format!("/api/articles?limit=100&offset={listed}"), None)
+            .await;
+        for article in page.assert_status(200)["articles"].as_array().unwrap() {
+            let slug = article["slug"].as_str().unwrap();
+            let links = linked.remove(slug).unwrap_or_default();
+            assert_eq!(article["tagList"], json!(links), "tags of {slug}");
+            listed += 1;
+        }
+    }
+    assert!(linked.is_empty(), "links of unlisted articles: {linked:?}");
+
     // No unknown name has articles.
     assert_eq!(
         total(&app.get("/api/articles?tag=no-such-tag", None).await),
