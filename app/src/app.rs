@@ -28,7 +28,7 @@ pub fn shell(options: LeptosOptions, stylesheet: Arc<str>) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" id="leptos" href=stylesheet />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -42,13 +42,6 @@ pub fn shell(options: LeptosOptions, stylesheet: Arc<str>) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::components::session::provide_session();
-    // Effects run only in the browser, after hydration: the mark tells tests (and curious
-    // readers of the DOM) that the page is interactive.
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />

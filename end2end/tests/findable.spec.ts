@@ -1,7 +1,7 @@
 import { test, expect, hydrated, uniqueUser, register, publish } from './fixtures';
 
-// Each page describes itself once, and client-side navigation swaps the description, the
-// canonical link and the feed link along with the title.
+// Each page describes itself once: following a link with JavaScript on, the next page has its
+// own description, canonical link, feed link and title, and no trace of the last one's.
 test('navigating with JavaScript keeps one description, canonical link and feed per page', async ({ page }) => {
   const user = uniqueUser('findable');
   await register(page, user);
@@ -24,7 +24,6 @@ test('navigating with JavaScript keeps one description, canonical link and feed 
     feeds: [`/tag/${tag}/feed.atom`],
   });
 
-  // The preview's link is followed by the router, not by a page load.
   await page.locator('.article-preview a.preview-link').first().click();
   await expect(page.locator('.article-page h1')).toHaveText(`Findable ${tag}`);
   await expect.poll(head).toEqual({

@@ -91,7 +91,7 @@ test('the tag input responds to Enter only after hydration, and a server functio
   const rpc = page.waitForResponse((r) => r.url().includes('/rpc/') && r.request().method() === 'POST');
   await register(page, user);
   expect((await rpc).status()).toBe(200);
-  // The navbar now shows the signed-in user, read through a server function.
+  // The page it opens shows the signed-in user in the navbar.
   await expect(page.locator('.navbar .nav-link', { hasText: user.username })).toBeVisible();
 
   await page.goto('/editor');

@@ -5,7 +5,7 @@ import type { APIRequestContext, Page } from '@playwright/test';
 // and every page shows it only when it is an http(s) URL or a path on this site; anything else
 // gets the default avatar. The payloads are the official browser suite's, and a few more that
 // would leave the attribute or the site. Checked with JavaScript off (server-rendered HTML) and
-// on (hydrated, then rendered by the WASM router after a client-side navigation).
+// on (hydrated, and rendered by the WASM in the comments island after posting a comment).
 
 const PAYLOADS = [
   'https://example.com/img.jpg"onerror="alert(1)',
@@ -92,17 +92,27 @@ for (const js of [false, true]) {
         await expect(page.locator('.article-preview .article-meta img')).toHaveAttribute('src', DEFAULT_AVATAR);
         await expectSafeImages(page, `profile, ${image}`);
 
-        // Article: the meta, the comment's author and the comment form. With JavaScript on, the
-        // WASM router renders this page after a click.
-        if (js) {
-          await page.locator('.article-preview a.preview-link').first().click();
-          await page.waitForURL(`/article/${slug}`);
-        } else {
-          await page.goto(`/article/${slug}`);
-        }
+        // Article: the meta, the comment's author and the comment form.
+        await page.locator('.article-preview a.preview-link').first().click();
+        await page.waitForURL(`/article/${slug}`);
         await expect(page.locator('.card:not(.comment-form) .card-block')).toHaveText(['Mine.']);
         await expect(page.locator('.article-meta img').first()).toHaveAttribute('src', DEFAULT_AVATAR);
         await expectSafeImages(page, `article, ${image}`);
+        // With JavaScript, a posted comment's card and the fresh form are rendered by the WASM.
+        if (js) {
+          await settle();
+          const comment = `Posted with ${image.length} characters.`;
+          await page.fill('textarea[name="body"]', comment);
+          await page.click('button:has-text("Post Comment")');
+          await expect(page.locator('.card:not(.comment-form) .card-block').first()).toHaveText(comment);
+          await expect(page.locator('textarea[name="body"]')).toHaveValue('');
+          await expect(page.locator('.card:not(.comment-form) .comment-author-img').first()).toHaveAttribute('src', DEFAULT_AVATAR);
+          await expect(page.locator('.comment-form .comment-author-img')).toHaveAttribute('src', DEFAULT_AVATAR);
+          await expectSafeImages(page, `article after a comment, ${image}`);
+          // The posted comment goes again, so the next payload's page shows only "Mine.".
+          await page.locator('button[aria-label="Delete comment"]').first().click();
+          await expect(page.locator('.card:not(.comment-form) .card-block')).toHaveText(['Mine.']);
+        }
 
         // Settings: the text field holds the stored string exactly (attribute escaping keeps it
         // one value), and the navbar shows the default avatar.

@@ -4,7 +4,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::components::erased::{Erase, SyncHydrated};
-use crate::components::error::AppError;
+use crate::components::error::{AppError, Problem};
+use crate::components::island::{go_to, shared};
 use model::links::{self, PageNumber};
 use model::{avatar, Article, ArticleList};
 
@@ -25,44 +26,77 @@ pub async fn set_favorite(slug: String, favorite: bool) -> Result<Article, AppEr
     })
 }
 
-/// The heart button: a real form, so it works before hydration too. `compact` is the list style
-/// (just the count, at the right of the author row); otherwise it reads "Favorite Article (n)".
-#[component]
+/// Whether the reader favors an article, and how many do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Favorites {
+    favorited: bool,
+    count: i64,
+}
+
+/// The heart button of the article `slug`: a real form, so it works before hydration too. Once
+/// hydrated it answers in place, and the article's other heart on the page follows. `compact`
+/// is the list style (just the count, at the right of the author row); otherwise it reads
+/// "Favorite Article (n)".
+#[island]
 pub fn FavoriteButton(
-    article: Article,
-    action: ServerAction<SetFavorite>,
-    #[prop(optional)] compact: bool,
+    slug: String,
+    favorited: bool,
+    favorites_count: i64,
+    compact: bool,
 ) -> impl IntoView {
+    let state = shared(
+        format!("favorites:{slug}"),
+        Favorites {
+            favorited,
+            count: favorites_count,
+        },
+    );
+    let action = ServerAction::<SetFavorite>::new();
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(article)) => state.set(Favorites {
+            favorited: article.favorited,
+            count: article.favorites_count,
+        }),
+        Some(Err(err)) if err.problem == Problem::SignInRequired => go_to("/login"),
+        _ => {}
+    });
     let pending = action.pending();
-    let class = if article.favorited {
-        "btn btn-sm btn-primary"
-    } else {
-        "btn btn-sm btn-outline-primary"
+    let favorited = move || state.get().favorited;
+    let class = move || {
+        if favorited() {
+            "btn btn-sm btn-primary"
+        } else {
+            "btn btn-sm btn-outline-primary"
+        }
     };
     let form_class = if compact {
         "favorite-form pull-xs-right"
     } else {
         "favorite-form"
     };
-    let verb = if article.favorited {
-        "Unfavorite"
-    } else {
-        "Favorite"
+    let verb = move || {
+        if favorited() {
+            "Unfavorite"
+        } else {
+            "Favorite"
+        }
     };
-    let (label, count, name) = if compact {
-        // The count alone is shown; the name starts with it (what speech users say) and then
-        // tells what the button does.
-        let count = article.favorites_count.to_string();
-        let name = format!("{count}, {verb} article");
-        (String::new(), count, Some(name))
-    } else {
-        let label = format!(" {verb} Article ");
-        (label, format!("({})", article.favorites_count), None)
+    // Compact: the count alone is shown; the name starts with it (what speech users say) and
+    // then tells what the button does.
+    let label = move || (!compact).then(|| format!(" {} Article ", verb()));
+    let count = move || {
+        let count = state.get().count;
+        if compact {
+            count.to_string()
+        } else {
+            format!("({count})")
+        }
     };
+    let name = move || compact.then(|| format!("{}, {} article", state.get().count, verb()));
     view! {
         <ActionForm action attr:class=form_class>{SyncHydrated(view! {
-            <input type="hidden" name="slug" value=article.slug.clone() />
-            <input type="hidden" name="favorite" value=(!article.favorited).to_string() />
+            <input type="hidden" name="slug" value=slug />
+            <input type="hidden" name="favorite" value=move || (!favorited()).to_string() />
             <button type="submit" class=class aria-label=name disabled=pending aria-busy=move || pending.get().to_string()>
                 <i class="ion-heart" aria-hidden="true"></i>
                 {label}
@@ -93,14 +127,19 @@ pub fn ArticleMeta<C: IntoView + 'static>(
 }
 
 #[component]
-pub fn ArticlePreview(article: Article, favorite: ServerAction<SetFavorite>) -> impl IntoView {
+pub fn ArticlePreview(article: Article) -> impl IntoView {
     let href = links::article(&article.slug);
     let (title, description) = (article.title.clone(), article.description.clone());
     let tags = article.tag_list.clone();
+    let (slug, favorited, favorites_count) = (
+        article.slug.clone(),
+        article.favorited,
+        article.favorites_count,
+    );
     view! {
         <div class="article-preview">
-            <ArticleMeta article=article.clone()>
-                <FavoriteButton article action=favorite compact=true />
+            <ArticleMeta article>
+                <FavoriteButton slug favorited favorites_count compact=true />
             </ArticleMeta>
             <a href=href class="preview-link">
                 <h1>{title}</h1>
@@ -131,7 +170,6 @@ fn page_window(current: u32, pages: u32) -> Vec<u32> {
 #[component]
 pub fn ArticlePreviews(
     list: ArticleList,
-    favorite: ServerAction<SetFavorite>,
     page: PageNumber,
     /// Builds the link of page `n`.
     page_href: Callback<PageNumber, String>,
@@ -151,7 +189,7 @@ pub fn ArticlePreviews(
         {list
             .articles
             .into_iter()
-            .map(|article| view! { <ArticlePreview article favorite /> })
+            .map(|article| view! { <ArticlePreview article /> })
             .collect_view()}
         {(pages > 1)
             .then(|| {

@@ -2,8 +2,8 @@
 //!
 //! Leptos 0.8 (tachys 0.2) stores, in every `AnyView`, a pointer to the view's
 //! `hydrate_async`, so each `.into_any()` and each route compiles an async twin of the whole
-//! view tree below it into the WASM bundle. Conduit never takes that path: `hydrate_body`
-//! hydrates synchronously, and only lazy routes (which Conduit has none of) hydrate
+//! view tree below it into the WASM bundle. Conduit never takes that path: each island hydrates
+//! synchronously, and only lazy routes and lazy islands (which Conduit has none of) hydrate
 //! asynchronously. [`SyncHydrated`] forwards everything to the view it wraps except
 //! `hydrate_async`, which it leaves at tachys's default (the synchronous `hydrate`), so the twin
 //! is never instantiated. Upstream: leptos-rs/leptos#4852, gated in the leptos 0.9 line.

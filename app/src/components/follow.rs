@@ -4,7 +4,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::components::erased::SyncHydrated;
-use crate::components::error::AppError;
+use crate::components::error::{AppError, Problem};
+use crate::components::island::{go_to, shared};
 use model::Profile;
 
 #[server]
@@ -20,23 +21,36 @@ pub async fn set_follow(username: String, follow: bool) -> Result<Profile, AppEr
     })
 }
 
-#[component]
-pub fn FollowButton(profile: Profile, action: ServerAction<SetFollow>) -> impl IntoView {
+/// Follow or unfollow `username`: a real form, so it works before hydration too; once hydrated
+/// it answers in place, and the other buttons for the same author on the page follow.
+#[island]
+pub fn FollowButton(username: String, following: bool) -> impl IntoView {
+    let following = shared(format!("following:{username}"), following);
+    let action = ServerAction::<SetFollow>::new();
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(profile)) => following.set(profile.following),
+        Some(Err(err)) if err.problem == Problem::SignInRequired => go_to("/login"),
+        _ => {}
+    });
     let pending = action.pending();
-    let class = if profile.following {
-        "btn btn-sm btn-secondary action-btn"
-    } else {
-        "btn btn-sm btn-outline-secondary action-btn"
+    let class = move || {
+        if following.get() {
+            "btn btn-sm btn-secondary action-btn"
+        } else {
+            "btn btn-sm btn-outline-secondary action-btn"
+        }
     };
-    let label = if profile.following {
-        format!(" Unfollow {}", profile.username)
-    } else {
-        format!(" Follow {}", profile.username)
+    let label = {
+        let username = username.clone();
+        move || match following.get() {
+            true => format!(" Unfollow {username}"),
+            false => format!(" Follow {username}"),
+        }
     };
     view! {
         <ActionForm action attr:class="follow-form">{SyncHydrated(view! {
-            <input type="hidden" name="username" value=profile.username.clone() />
-            <input type="hidden" name="follow" value=(!profile.following).to_string() />
+            <input type="hidden" name="username" value=username />
+            <input type="hidden" name="follow" value=move || (!following.get()).to_string() />
             <button type="submit" class=class disabled=pending aria-busy=move || pending.get().to_string()>
                 <i class="ion-plus-round" aria-hidden="true"></i>
                 {label}

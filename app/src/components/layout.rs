@@ -73,8 +73,8 @@ pub fn Footer() -> impl IntoView {
     }
 }
 
-/// Sends a visitor who must sign in to `/login`: a redirect response during server rendering,
-/// a client-side navigation after hydration.
+/// Sends a visitor who must sign in to `/login`: a redirect response (pages render on the
+/// server only; the islands in them never hold one).
 #[component]
 pub fn SignInRedirect() -> impl IntoView {
     view! { <leptos_router::components::Redirect path="/login" /> }

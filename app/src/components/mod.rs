@@ -3,6 +3,7 @@ pub mod erased;
 pub mod error;
 pub mod follow;
 pub mod form;
+pub mod island;
 pub mod layout;
 pub mod page_meta;
 pub mod session;

@@ -1,5 +1,5 @@
-//! Who is signed in, as the whole UI sees it: one resource, refetched after sign-in, sign-up,
-//! settings and logout.
+//! Who is signed in, as the whole page sees it: one resource per request. Signing in or out
+//! loads a new page, which asks again.
 
 use leptos::prelude::*;
 
@@ -22,7 +22,6 @@ pub async fn load_current_user() -> Result<Option<CurrentUser>, AppError> {
 #[derive(Clone, Copy)]
 pub struct Session {
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-    changed: RwSignal<u32>,
 }
 
 impl Session {
@@ -30,21 +29,11 @@ impl Session {
     pub fn current(&self) -> Option<CurrentUser> {
         self.user.get().and_then(|r| r.ok()).flatten()
     }
-
-    pub fn username(&self) -> Option<String> {
-        self.current().map(|u| u.username)
-    }
-
-    /// Reloads the user after an action that signs in or out.
-    pub fn refresh(&self) {
-        self.changed.update(|n| *n += 1);
-    }
 }
 
 pub fn provide_session() {
-    let changed = RwSignal::new(0u32);
-    let user = Resource::new(move || changed.get(), |_| load_current_user());
-    provide_context(Session { user, changed });
+    let user = Resource::new(|| (), |_| load_current_user());
+    provide_context(Session { user });
 }
 
 pub fn use_session() -> Session {

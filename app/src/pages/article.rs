@@ -3,14 +3,14 @@
 use crate::components::page_meta::{Authorship, PageMeta};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use crate::components::article_previews::{ArticleMeta, FavoriteButton, SetFavorite};
+use crate::components::article_previews::{ArticleMeta, FavoriteButton};
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
-use crate::components::follow::{FollowButton, SetFollow};
-use crate::components::session::use_session;
+use crate::components::follow::FollowButton;
+use crate::components::island::go_to;
 use crate::pages::not_found::NotFound;
 use model::links::{self, PageNumber};
 use model::{avatar, Article, Comment};
@@ -30,8 +30,9 @@ pub struct ArticlePageData {
     /// Which page of comments this is (1 = the newest), and whether older ones follow.
     pub comments_page: PageNumber,
     pub older_comments: bool,
-    /// Somebody is signed in (and may comment).
+    /// Somebody is signed in (and may comment), and their picture.
     pub signed_in: bool,
+    pub viewer_image: Option<String>,
     /// The reader wrote the article (and may edit and delete it).
     pub editable: bool,
 }
@@ -48,11 +49,12 @@ pub async fn article_page(
     slug: String,
     comments_page: PageNumber,
 ) -> Result<ArticlePageData, AppError> {
-    use crate::server_ctx::{services, viewer};
+    use crate::server_ctx::{services, signed_in};
     use domain::validate::Page;
     use domain::{articles, comments, markdown};
     let db = &services()?.db;
-    let viewer = viewer().await?;
+    let account = signed_in().await?;
+    let viewer = account.as_ref().map(|account| account.user_id());
     let shown = articles::view(db, viewer, &slug).await?;
     // A page deeper than any allowed reads nothing and shows as an empty page.
     let (comments, older_comments) = match Page::numbered(comments_page.get(), COMMENTS_PER_PAGE) {
@@ -75,7 +77,8 @@ pub async fn article_page(
             .collect(),
         comments_page,
         older_comments,
-        signed_in: viewer.is_some(),
+        signed_in: account.is_some(),
+        viewer_image: account.and_then(|account| account.image),
         editable: shown.editable,
     })
 }
@@ -109,76 +112,39 @@ pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
     Ok(comments::delete(&services()?.db, require_user().await?, &slug, id).await?)
 }
 
-/// The actions of the page, shared by its parts.
-#[derive(Clone, Copy)]
-struct Actions {
-    favorite: ServerAction<SetFavorite>,
-    follow: ServerAction<SetFollow>,
-    delete: ServerAction<DeleteArticle>,
-    comment: ServerAction<PostComment>,
-    delete_comment: ServerAction<DeleteComment>,
-}
-
 #[component]
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let comments_page =
         Memo::new(move |_| PageNumber::from_query(query.read().get("comments").as_deref()));
-    let actions = Actions {
-        favorite: ServerAction::new(),
-        follow: ServerAction::new(),
-        delete: ServerAction::new(),
-        comment: ServerAction::new(),
-        delete_comment: ServerAction::new(),
-    };
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = actions.delete.value().get() {
-            navigate("/", Default::default());
-        }
-    });
-    // A new comment is the newest: show the first page of comments, where it is.
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = actions.comment.value().get() {
-            if comments_page.get_untracked() > PageNumber::FIRST {
-                let slug = params.read_untracked().get("slug").unwrap_or_default();
-                navigate(&links::article(&slug), Default::default());
-            }
-        }
-    });
     let data = Resource::new(
         move || {
             (
                 params.read().get("slug").unwrap_or_default(),
                 comments_page.get(),
-                actions.favorite.version().get(),
-                actions.follow.version().get(),
-                actions.comment.version().get(),
-                actions.delete_comment.version().get(),
             )
         },
-        |(slug, comments_page, ..)| article_page(slug, comments_page),
+        |(slug, comments_page)| article_page(slug, comments_page),
     );
 
     view! {
-        <Transition fallback=|| view! { <p class="loading container">"Loading the article..."</p> }>
+        <Suspense fallback=|| view! { <p class="loading container">"Loading the article..."</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(page) => view! { <ArticleView page actions /> }.erase(),
+                    Ok(page) => view! { <ArticleView page /> }.erase(),
                     Err(err) if err.is_not_found() => view! { <NotFound /> }.erase(),
                     Err(err) => view! {
                         <div class="container page"><ul class="error-messages"><li>{err.to_string()}</li></ul></div>
                     }.erase(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
 #[component]
-fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
+fn ArticleView(page: ArticlePageData) -> impl IntoView {
     let ArticlePageData {
         article,
         body_html,
@@ -186,6 +152,7 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
         comments_page,
         older_comments,
         signed_in,
+        viewer_image,
         editable,
     } = page;
     let is_author = editable;
@@ -209,7 +176,7 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
             <div class="banner">
                 <div class="container">
                     <h1>{title}</h1>
-                    <ArticleActions article=article.clone() is_author actions />
+                    <ArticleActions article=article.clone() is_author />
                 </div>
             </div>
             <div class="container page">
@@ -223,12 +190,12 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
                 </div>
                 <hr />
                 <div class="article-actions">
-                    <ArticleActions article=article.clone() is_author actions />
+                    <ArticleActions article=article.clone() is_author />
                 </div>
                 <div class="row">
                     <div class="col-xs-12 col-md-8 offset-md-2">
-                        <Comments slug comments signed_in actions />
-                        <CommentPages slug=article.slug.clone() page=comments_page older=older_comments empty=comments_empty />
+                        <Comments slug=slug.clone() comments signed_in viewer_image comments_page />
+                        <CommentPages slug page=comments_page older=older_comments empty=comments_empty />
                     </div>
                 </div>
             </div>
@@ -239,28 +206,24 @@ fn ArticleView(page: ArticlePageData, actions: Actions) -> impl IntoView {
 /// Edit and delete for the author; follow and favorite for everyone else. The two buttons are one
 /// group, so on a narrow screen they move under the author together and stay on one row.
 #[component]
-fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl IntoView {
+fn ArticleActions(article: Article, is_author: bool) -> impl IntoView {
     let slug = article.slug.clone();
-    let author = article.author.clone();
+    let (username, following) = (article.author.username.clone(), article.author.following);
+    let (favorited, favorites_count) = (article.favorited, article.favorites_count);
     view! {
-        <ArticleMeta article=article.clone()>
+        <ArticleMeta article>
             <span class="meta-actions">{if is_author {
                 view! {
                     <a class="btn btn-sm btn-outline-secondary" href=links::editor(&slug)>
                         <i class="ion-edit" aria-hidden="true"></i>" Edit Article"
                     </a>
-                    <ActionForm action=actions.delete attr:class="delete-form">{SyncHydrated(view! {
-                        <input type="hidden" name="slug" value=slug.clone() />
-                        <button type="submit" class="btn btn-sm btn-outline-danger" disabled=actions.delete.pending() aria-busy=move || actions.delete.pending().get().to_string()>
-                            <i class="ion-trash-a" aria-hidden="true"></i>" Delete Article"
-                        </button>
-                    })}</ActionForm>
+                    <DeleteArticleButton slug />
                 }
                 .erase()
             } else {
                 view! {
-                    <FollowButton profile=author action=actions.follow />
-                    <FavoriteButton article action=actions.favorite />
+                    <FollowButton username following />
+                    <FavoriteButton slug favorited favorites_count compact=false />
                 }
                 .erase()
             }}</span>
@@ -268,42 +231,81 @@ fn ArticleActions(article: Article, is_author: bool, actions: Actions) -> impl I
     }
 }
 
-#[component]
+/// Deletes the article `slug`, then opens the home page.
+#[island]
+fn DeleteArticleButton(slug: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteArticle>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            go_to("/");
+        }
+    });
+    let pending = delete.pending();
+    view! {
+        <ActionForm action=delete attr:class="delete-form">{SyncHydrated(view! {
+            <input type="hidden" name="slug" value=slug />
+            <button type="submit" class="btn btn-sm btn-outline-danger" disabled=pending aria-busy=move || pending.get().to_string()>
+                <i class="ion-trash-a" aria-hidden="true"></i>" Delete Article"
+            </button>
+        })}</ActionForm>
+    }
+}
+
+/// The comment form (for a signed-in reader, whose picture is `viewer_image`) and one page of
+/// comments. Hydrated, a posted comment joins the list and a deleted one leaves it in place.
+#[island]
 fn Comments(
     slug: String,
     comments: Vec<ShownComment>,
     signed_in: bool,
-    actions: Actions,
+    viewer_image: Option<String>,
+    comments_page: PageNumber,
 ) -> impl IntoView {
-    let session = use_session();
-    let pending = actions.comment.pending();
-    // A fresh textarea after each posted comment.
-    let form_key = move || actions.comment.version().get();
+    let post = ServerAction::<PostComment>::new();
+    let pending = post.pending();
+    let comments = RwSignal::new(comments);
+    let body_field = NodeRef::<leptos::html::Textarea>::new();
+    // A new comment is the newest: it belongs on the first page, and the form starts afresh.
+    Effect::new({
+        let slug = slug.clone();
+        move |_| {
+            let Some(Ok(comment)) = post.value().get() else {
+                return;
+            };
+            if comments_page > PageNumber::FIRST {
+                return go_to(&links::article(&slug));
+            }
+            comments.update(|list| {
+                let shown = ShownComment {
+                    comment,
+                    deletable: true,
+                };
+                list.insert(0, shown)
+            });
+            if let Some(field) = body_field.get_untracked() {
+                field.set_value("");
+            }
+        }
+    });
+    let deleted = RwSignal::new(None::<Result<(), AppError>>);
     let form = match signed_in {
         true => {
             let slug = slug.clone();
             view! {
-                <ErrorMessages result=actions.comment.value() />
-                {move || {
-                    let _ = form_key();
-                    let slug = slug.clone();
-                    let image = session.current().and_then(|u| u.image);
-                    view! {
-                        <ActionForm action=actions.comment attr:class="card comment-form">{SyncHydrated(view! {
-                            <input type="hidden" name="slug" value=slug.clone() />
-                            <div class="card-block">
-                                <label class="visually-hidden" for="comment-body">"Write a comment..."</label>
-                                <textarea id="comment-body" class="form-control" name="body" placeholder="Write a comment..." rows="3"></textarea>
-                            </div>
-                            <div class="card-footer">
-                                <img src=avatar(image.as_deref()) class="comment-author-img" alt="" />
-                                <button class="btn btn-sm btn-primary" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
-                                    "Post Comment"
-                                </button>
-                            </div>
-                        })}</ActionForm>
-                    }
-                }}
+                <ErrorMessages result=post.value() />
+                <ActionForm action=post attr:class="card comment-form">{SyncHydrated(view! {
+                    <input type="hidden" name="slug" value=slug />
+                    <div class="card-block">
+                        <label class="visually-hidden" for="comment-body">"Write a comment..."</label>
+                        <textarea id="comment-body" node_ref=body_field class="form-control" name="body" placeholder="Write a comment..." rows="3"></textarea>
+                    </div>
+                    <div class="card-footer">
+                        <img src=avatar(viewer_image.as_deref()) class="comment-author-img" alt="" />
+                        <button class="btn btn-sm btn-primary" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                            "Post Comment"
+                        </button>
+                    </div>
+                })}</ActionForm>
             }
             .erase()
         }
@@ -319,13 +321,10 @@ fn Comments(
     };
     view! {
         {form}
-        <ErrorMessages result=actions.delete_comment.value() />
-        {comments
-            .into_iter()
-            .map(|ShownComment { comment, deletable }| {
-                view! { <CommentCard comment slug=slug.clone() mine=deletable action=actions.delete_comment /> }
-            })
-            .collect_view()}
+        <ErrorMessages result=deleted />
+        <For each=move || comments.get() key=|shown| shown.comment.id let:shown>
+            <CommentCard comment=shown.comment slug=slug.clone() mine=shown.deletable comments deleted />
+        </For>
     }
 }
 
@@ -334,9 +333,22 @@ fn CommentCard(
     comment: Comment,
     slug: String,
     mine: bool,
-    action: ServerAction<DeleteComment>,
+    /// The list it leaves once deleted, and where the outcome of deleting shows.
+    comments: RwSignal<Vec<ShownComment>>,
+    deleted: RwSignal<Option<Result<(), AppError>>>,
 ) -> impl IntoView {
     let author = comment.author.clone();
+    let id = comment.id;
+    let action = ServerAction::<DeleteComment>::new();
+    Effect::new(move |_| {
+        let Some(result) = action.value().get() else {
+            return;
+        };
+        if result.is_ok() {
+            comments.update(|list| list.retain(|shown| shown.comment.id != id));
+        }
+        deleted.set(Some(result));
+    });
     view! {
         <div class="card">
             <div class="card-block">
@@ -353,7 +365,7 @@ fn CommentCard(
                     <span class="mod-options">
                         <ActionForm action attr:class="delete-comment-form">{SyncHydrated(view! {
                             <input type="hidden" name="slug" value=slug.clone() />
-                            <input type="hidden" name="id" value=comment.id.to_string() />
+                            <input type="hidden" name="id" value=id.to_string() />
                             <button type="submit" aria-label="Delete comment" disabled=action.pending() aria-busy=move || action.pending().get().to_string()>
                                 <i class="ion-trash-a" aria-hidden="true"></i>
                             </button>
@@ -365,8 +377,7 @@ fn CommentCard(
     }
 }
 
-/// Links between pages of comments: plain links, so they work without JavaScript; once the page
-/// is hydrated the router follows them without a reload.
+/// Links between pages of comments: plain links, each page rendered by the server.
 #[component]
 fn CommentPages(slug: String, page: PageNumber, older: bool, empty: bool) -> impl IntoView {
     let href = |n: u32| PageNumber::new(n).link(&links::article(&slug), "comments");

@@ -3,12 +3,12 @@
 use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::components::erased::SyncHydrated;
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::form::TextField;
-use crate::components::session::use_session;
+use crate::components::island::go_to;
 
 /// Where to go after signing in: the path in `next` when it stays on this site, else home.
 ///
@@ -64,42 +64,49 @@ pub async fn register(username: String, email: String, password: String) -> Resu
     Ok(())
 }
 
-/// After a successful sign-in or sign-up in the hydrated app: reload the session and go where
-/// `to` says for the action's result.
-pub fn on_signed_in<T: Clone + Send + Sync + 'static>(
+/// After a successful sign-in or sign-up in the hydrated form: open, signed in, the page `to`
+/// names for the action's result.
+fn on_signed_in<T: Clone + Send + Sync + 'static>(
     value: impl Into<Signal<Option<Result<T, AppError>>>>,
     to: fn(&T) -> String,
 ) {
     let value = value.into();
-    let session = use_session();
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(result)) = value.get() {
-            session.refresh();
-            navigate(&to(&result), Default::default());
+            go_to(&to(&result));
         }
     });
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let action = ServerAction::<Login>::new();
-    on_signed_in(action.value(), |next: &String| next.clone());
-    let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_default();
-    let pending = action.pending();
+    let next = use_query_map()
+        .read_untracked()
+        .get("next")
+        .unwrap_or_default();
     view! {
         <AuthCard title="Sign in" path="/login" switch_href="/register" switch_text="Need an account?">
-            <ErrorMessages result=action.value() />
-            <ActionForm action>{SyncHydrated(view! {
-                <input type="hidden" name="next" value=next />
-                <TextField id="login-email" name="email" label="Email" inputmode="email" autocomplete="email" />
-                <TextField id="login-password" name="password" label="Password" kind="password" autocomplete="current-password" />
-                <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
-                    "Sign in"
-                </button>
-            })}</ActionForm>
+            <LoginForm next />
         </AuthCard>
+    }
+}
+
+/// The sign-in form; `next` is where it leads once signed in.
+#[island]
+fn LoginForm(next: String) -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    on_signed_in(action.value(), |next: &String| next.clone());
+    let pending = action.pending();
+    view! {
+        <ErrorMessages result=action.value() />
+        <ActionForm action>{SyncHydrated(view! {
+            <input type="hidden" name="next" value=next />
+            <TextField id="login-email" name="email" label="Email" inputmode="email" autocomplete="email" />
+            <TextField id="login-password" name="password" label="Password" kind="password" autocomplete="current-password" />
+            <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                "Sign in"
+            </button>
+        })}</ActionForm>
     }
 }
 
@@ -132,21 +139,28 @@ fn AuthCard<C: IntoView + 'static>(
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
+    view! {
+        <AuthCard title="Sign up" path="/register" switch_href="/login" switch_text="Have an account?">
+            <RegisterForm />
+        </AuthCard>
+    }
+}
+
+#[island]
+fn RegisterForm() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     on_signed_in(action.value(), |_: &()| "/".to_string());
     let pending = action.pending();
     view! {
-        <AuthCard title="Sign up" path="/register" switch_href="/login" switch_text="Have an account?">
-            <ErrorMessages result=action.value() />
-            <ActionForm action>{SyncHydrated(view! {
-                <TextField id="register-username" name="username" label="Username" autocomplete="username" />
-                <TextField id="register-email" name="email" label="Email" inputmode="email" autocomplete="email" />
-                <TextField id="register-password" name="password" label="Password" kind="password" autocomplete="new-password" />
-                <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
-                    "Sign up"
-                </button>
-            })}</ActionForm>
-        </AuthCard>
+        <ErrorMessages result=action.value() />
+        <ActionForm action>{SyncHydrated(view! {
+            <TextField id="register-username" name="username" label="Username" autocomplete="username" />
+            <TextField id="register-email" name="email" label="Email" inputmode="email" autocomplete="email" />
+            <TextField id="register-password" name="password" label="Password" kind="password" autocomplete="new-password" />
+            <button class="btn btn-lg btn-primary pull-xs-right" type="submit" disabled=pending aria-busy=move || pending.get().to_string()>
+                "Sign up"
+            </button>
+        })}</ActionForm>
     }
 }
 

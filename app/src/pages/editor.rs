@@ -3,11 +3,12 @@
 use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use leptos_router::hooks::{use_location, use_params_map};
 use model::links;
 
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages, Problem};
+use crate::components::island::go_to;
 use crate::components::layout::SignInRedirect;
 use crate::pages::not_found::NotFound;
 use model::Article;
@@ -173,7 +174,9 @@ pub fn EditorPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The form: once hydrated, tags are added with Enter and removed one by one, the preview shows
+/// under the form, and a published article opens.
+#[island]
 fn EditorForm(article: Option<Article>) -> impl IntoView {
     let action = ServerAction::<PublishArticle>::new();
     let pending = action.pending();
@@ -193,10 +196,9 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
             body: body.value(),
         });
     };
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(slug)) = action.value().get() {
-            navigate(&links::article(&slug), Default::default());
+            go_to(&links::article(&slug));
         }
     });
     // The Conduit design shows no heading here; screen readers still get one.

@@ -4,7 +4,7 @@ use crate::components::page_meta::{PageMeta, SITE_DESCRIPTION};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::article_previews::{ArticlePreviews, SetFavorite};
+use crate::components::article_previews::ArticlePreviews;
 use crate::components::erased::Erase;
 use crate::components::error::{AppError, Problem};
 use crate::components::session::use_session;
@@ -59,10 +59,9 @@ pub fn HomePage() -> impl IntoView {
         None => Feed::Global,
     });
     let page = Memo::new(move |_| PageNumber::from_query(query.read().get("page").as_deref()));
-    let favorite = ServerAction::<SetFavorite>::new();
     let articles = Resource::new(
-        move || (feed.get(), page.get(), favorite.version().get()),
-        |(feed, page, _)| home_articles(feed, page),
+        move || (feed.get(), page.get()),
+        |(feed, page)| home_articles(feed, page),
     );
     let tags = Resource::new(|| (), |_| popular_tags());
 
@@ -143,7 +142,7 @@ pub fn HomePage() -> impl IntoView {
                                         } else {
                                             "No articles are here... yet."
                                         };
-                                        view! { <ArticlePreviews list favorite page=page.get_untracked() page_href empty_message=empty /> }.erase()
+                                        view! { <ArticlePreviews list page=page.get_untracked() page_href empty_message=empty /> }.erase()
                                     }
                                     Err(err) if err.problem == Problem::SignInRequired => view! { <crate::components::layout::SignInRedirect /> }.erase(),
                                     Err(err) => view! { <ul class="error-messages"><li>{err.to_string()}</li></ul> }.erase(),

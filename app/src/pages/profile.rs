@@ -4,10 +4,10 @@ use crate::components::page_meta::PageMeta;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use crate::components::article_previews::{ArticlePreviews, SetFavorite};
+use crate::components::article_previews::ArticlePreviews;
 use crate::components::erased::Erase;
 use crate::components::error::AppError;
-use crate::components::follow::{FollowButton, SetFollow};
+use crate::components::follow::FollowButton;
 use crate::pages::not_found::NotFound;
 use model::links::{self, PageNumber};
 use model::{avatar, ArticleList, Profile};
@@ -71,19 +71,9 @@ pub fn ProfilePage() -> impl IntoView {
     let favorites = Memo::new(move |_| location.pathname.get().ends_with("/favorites"));
     let username = Memo::new(move |_| params.read().get("username").unwrap_or_default());
     let page = Memo::new(move |_| PageNumber::from_query(query.read().get("page").as_deref()));
-    let favorite = ServerAction::<SetFavorite>::new();
-    let follow = ServerAction::<SetFollow>::new();
     let data = Resource::new(
-        move || {
-            (
-                username.get(),
-                favorites.get(),
-                page.get(),
-                favorite.version().get(),
-                follow.version().get(),
-            )
-        },
-        |(username, favorites, page, ..)| profile_page(username, favorites, page),
+        move || (username.get(), favorites.get(), page.get()),
+        |(username, favorites, page)| profile_page(username, favorites, page),
     );
     let page_href = Callback::new(move |n: PageNumber| {
         let username = username.get_untracked();
@@ -124,7 +114,7 @@ pub fn ProfilePage() -> impl IntoView {
                                                         </a>
                                                     }.erase()
                                                 } else {
-                                                    view! { <FollowButton profile=profile.clone() action=follow /> }.erase()
+                                                    view! { <FollowButton username=profile.username.clone() following=profile.following /> }.erase()
                                                 }}
                                             </div>
                                         </div>
@@ -143,7 +133,7 @@ pub fn ProfilePage() -> impl IntoView {
                                                     </li>
                                                 </ul>
                                             </div>
-                                            <ArticlePreviews list favorite page=page.get_untracked() page_href empty_message="No articles are here... yet." />
+                                            <ArticlePreviews list page=page.get_untracked() page_href empty_message="No articles are here... yet." />
                                         </div>
                                     </div>
                                 </div>

@@ -1,0 +1,43 @@
+//! What the islands need that a hydrated app gets from its router and its root: leaving the
+//! page, and one state for one fact shown in two places.
+//!
+//! Conduit renders every page on the server and hydrates only its interactive pieces
+//! (`#[island]` components), so the WASM bundle carries those pieces and none of the pages or
+//! the router. Links and finished actions load the next page from the server.
+
+use leptos::prelude::*;
+
+/// Loads `path` as a new page: islands have no router to navigate with.
+pub fn go_to(path: &str) {
+    if let Err(err) = window().location().assign(path) {
+        leptos::logging::error!("could not open {path}: {err:?}");
+    }
+}
+
+/// The state `key` names, shared by every island of this page that shows it (an article's
+/// favorite button in its banner and under its body): a click in one updates both. The first
+/// island to ask gives the value; every island renders the same fact from the same row.
+#[cfg(not(feature = "ssr"))]
+pub fn shared<T: Clone + Send + Sync + 'static>(key: String, initial: T) -> RwSignal<T> {
+    use std::any::Any;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static SHARED: RefCell<HashMap<String, Box<dyn Any>>> = RefCell::default();
+    }
+    SHARED.with_borrow_mut(|states| {
+        let state = states
+            .entry(key)
+            .or_insert_with(|| Box::new(ArcRwSignal::new(initial)));
+        match state.downcast_ref::<ArcRwSignal<T>>() {
+            Some(state) => state.clone().into(),
+            None => panic!("a shared state's key names two types"),
+        }
+    })
+}
+
+/// On the server, each island renders its own props: a request shares nothing with another.
+#[cfg(feature = "ssr")]
+pub fn shared<T: Clone + Send + Sync + 'static>(_key: String, initial: T) -> RwSignal<T> {
+    RwSignal::new(initial)
+}
