@@ -1,3 +1,5 @@
+#![recursion_limit = "256"]
+
 //! The Conduit UI: routes, pages and components, each page beside its server functions. With
 //! the `ssr` feature the server functions call the domain layer (the `domain` crate), which the
 //! REST API in `server` calls too.

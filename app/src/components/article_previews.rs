@@ -1,11 +1,11 @@
 //! Article previews, the favorite button and pagination, shared by the home and profile pages.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
-use crate::components::erased::{Erase, SyncHydrated};
-use crate::components::error::{AppError, Problem};
-use crate::components::island::{go_to, shared};
+use crate::components::erased::Erase;
+use crate::components::error::AppError;
+use crate::components::island::{post_in_place, shared};
 use model::links::{self, PageNumber};
 use model::{avatar, Article, ArticleList};
 
@@ -51,17 +51,21 @@ pub fn FavoriteButton(
             count: favorites_count,
         },
     );
-    let action = ServerAction::<SetFavorite>::new();
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(article)) => state.set(Favorites {
-            favorited: article.favorited,
-            count: article.favorites_count,
-        }),
-        Some(Err(err)) if err.problem == Problem::SignInRequired => go_to("/login"),
-        _ => {}
-    });
-    let pending = action.pending();
     let favorited = move || state.get().favorited;
+    let pending = RwSignal::new(false);
+    let on_submit = post_in_place(
+        pending,
+        {
+            let slug = slug.clone();
+            move || set_favorite(slug.clone(), !state.get_untracked().favorited)
+        },
+        move |article: Article| {
+            state.set(Favorites {
+                favorited: article.favorited,
+                count: article.favorites_count,
+            })
+        },
+    );
     let class = move || {
         if favorited() {
             "btn btn-sm btn-primary"
@@ -94,7 +98,7 @@ pub fn FavoriteButton(
     };
     let name = move || compact.then(|| format!("{}, {} article", state.get().count, verb()));
     view! {
-        <ActionForm action attr:class=form_class>{SyncHydrated(view! {
+        <form class=form_class method="post" action=SetFavorite::url() on:submit=on_submit>
             <input type="hidden" name="slug" value=slug />
             <input type="hidden" name="favorite" value=move || (!favorited()).to_string() />
             <button type="submit" class=class aria-label=name disabled=pending aria-busy=move || pending.get().to_string()>
@@ -102,7 +106,7 @@ pub fn FavoriteButton(
                 {label}
                 <span class="counter">{count}</span>
             </button>
-        })}</ActionForm>
+        </form>
     }
 }
 

@@ -1,11 +1,10 @@
 //! The follow / unfollow button, on profiles and article pages.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
-use crate::components::erased::SyncHydrated;
-use crate::components::error::{AppError, Problem};
-use crate::components::island::{go_to, shared};
+use crate::components::error::AppError;
+use crate::components::island::{post_in_place, shared};
 use model::Profile;
 
 #[server]
@@ -26,13 +25,15 @@ pub async fn set_follow(username: String, follow: bool) -> Result<Profile, AppEr
 #[island]
 pub fn FollowButton(username: String, following: bool) -> impl IntoView {
     let following = shared(format!("following:{username}"), following);
-    let action = ServerAction::<SetFollow>::new();
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(profile)) => following.set(profile.following),
-        Some(Err(err)) if err.problem == Problem::SignInRequired => go_to("/login"),
-        _ => {}
-    });
-    let pending = action.pending();
+    let pending = RwSignal::new(false);
+    let on_submit = post_in_place(
+        pending,
+        {
+            let username = username.clone();
+            move || set_follow(username.clone(), !following.get_untracked())
+        },
+        move |profile: Profile| following.set(profile.following),
+    );
     let class = move || {
         if following.get() {
             "btn btn-sm btn-secondary action-btn"
@@ -48,13 +49,13 @@ pub fn FollowButton(username: String, following: bool) -> impl IntoView {
         }
     };
     view! {
-        <ActionForm action attr:class="follow-form">{SyncHydrated(view! {
+        <form class="follow-form" method="post" action=SetFollow::url() on:submit=on_submit>
             <input type="hidden" name="username" value=username />
             <input type="hidden" name="follow" value=move || (!following.get()).to_string() />
             <button type="submit" class=class disabled=pending aria-busy=move || pending.get().to_string()>
                 <i class="ion-plus-round" aria-hidden="true"></i>
                 {label}
             </button>
-        })}</ActionForm>
+        </form>
     }
 }
