@@ -16,6 +16,20 @@ pub fn go_to(path: &str) {
     }
 }
 
+/// Once the action whose answers `value` holds succeeds, loads the page `to` names for its
+/// answer: islands that publish, save, sign in or out, or delete, leave the page they are on.
+pub fn open_after<T: Clone + Send + Sync + 'static>(
+    value: impl Into<Signal<Option<Result<T, AppError>>>>,
+    to: fn(&T) -> String,
+) {
+    let value = value.into();
+    Effect::new(move |_| {
+        if let Some(Ok(answer)) = value.get() {
+            go_to(&to(&answer));
+        }
+    });
+}
+
 /// The state `key` names, shared by every island of this page that shows it (an article's
 /// favorite button in its banner and under its body): a click in one updates both. The first
 /// island to ask gives the value; every island renders the same fact from the same row.

@@ -10,7 +10,7 @@ use crate::components::article_previews::{ArticleMeta, FavoriteButton};
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::follow::FollowButton;
-use crate::components::island::go_to;
+use crate::components::island::{go_to, open_after};
 use crate::pages::not_found::NotFound;
 use model::links::{self, PageNumber};
 use model::{avatar, Article, Comment};
@@ -235,11 +235,7 @@ fn ArticleActions(article: Article, is_author: bool) -> impl IntoView {
 #[island]
 fn DeleteArticleButton(slug: String) -> impl IntoView {
     let delete = ServerAction::<DeleteArticle>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            go_to("/");
-        }
-    });
+    open_after(delete.value(), |_: &()| "/".to_string());
     let pending = delete.pending();
     view! {
         <ActionForm action=delete attr:class="delete-form">{SyncHydrated(view! {

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::erased::SyncHydrated;
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::form::TextField;
-use crate::components::island::go_to;
+use crate::components::island::open_after;
 
 /// Where to go after signing in: the path in `next` when it stays on this site, else home.
 ///
@@ -64,20 +64,6 @@ pub async fn register(username: String, email: String, password: String) -> Resu
     Ok(())
 }
 
-/// After a successful sign-in or sign-up in the hydrated form: open, signed in, the page `to`
-/// names for the action's result.
-fn on_signed_in<T: Clone + Send + Sync + 'static>(
-    value: impl Into<Signal<Option<Result<T, AppError>>>>,
-    to: fn(&T) -> String,
-) {
-    let value = value.into();
-    Effect::new(move |_| {
-        if let Some(Ok(result)) = value.get() {
-            go_to(&to(&result));
-        }
-    });
-}
-
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let next = use_query_map()
@@ -95,7 +81,7 @@ pub fn LoginPage() -> impl IntoView {
 #[island]
 fn LoginForm(next: String) -> impl IntoView {
     let action = ServerAction::<Login>::new();
-    on_signed_in(action.value(), |next: &String| next.clone());
+    open_after(action.value(), |next: &String| next.clone());
     let pending = action.pending();
     view! {
         <ErrorMessages result=action.value() />
@@ -149,7 +135,7 @@ pub fn RegisterPage() -> impl IntoView {
 #[island]
 fn RegisterForm() -> impl IntoView {
     let action = ServerAction::<Register>::new();
-    on_signed_in(action.value(), |_: &()| "/".to_string());
+    open_after(action.value(), |_: &()| "/".to_string());
     let pending = action.pending();
     view! {
         <ErrorMessages result=action.value() />

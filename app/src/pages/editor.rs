@@ -8,7 +8,7 @@ use model::links;
 
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages, Problem};
-use crate::components::island::go_to;
+use crate::components::island::open_after;
 use crate::components::layout::SignInRedirect;
 use crate::pages::not_found::NotFound;
 use model::Article;
@@ -196,11 +196,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
             body: body.value(),
         });
     };
-    Effect::new(move |_| {
-        if let Some(Ok(slug)) = action.value().get() {
-            go_to(&links::article(&slug));
-        }
-    });
+    open_after(action.value(), |slug: &String| links::article(slug));
     // The Conduit design shows no heading here; screen readers still get one.
     let heading = if article.is_some() {
         "Edit article"

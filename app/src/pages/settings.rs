@@ -8,7 +8,7 @@ use model::links;
 use crate::components::erased::{Erase, SyncHydrated};
 use crate::components::error::{AppError, ErrorMessages};
 use crate::components::form::TextField;
-use crate::components::island::go_to;
+use crate::components::island::open_after;
 use crate::components::layout::SignInRedirect;
 use crate::components::session::use_session;
 use model::{avatar, CurrentUser};
@@ -91,11 +91,7 @@ pub fn SettingsPage() -> impl IntoView {
 #[island]
 fn LogoutButton() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
-            go_to("/");
-        }
-    });
+    open_after(logout.value(), |_: &()| "/".to_string());
     let pending = logout.pending();
     view! {
         <ActionForm action=logout>{SyncHydrated(view! {
@@ -109,11 +105,7 @@ fn LogoutButton() -> impl IntoView {
 #[island]
 fn SettingsForm(user: CurrentUser) -> impl IntoView {
     let update = ServerAction::<UpdateSettings>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(username)) = update.value().get() {
-            go_to(&links::profile(&username));
-        }
-    });
+    open_after(update.value(), |username: &String| links::profile(username));
     let pending = update.pending();
     // The picture as every page will show it: only a web URL or a path on this site, else the
     // default avatar.
