@@ -45,7 +45,8 @@ pub fn FavoriteButton(
     compact: bool,
 ) -> impl IntoView {
     let state = shared(
-        format!("favorites:{slug}"),
+        "favorites",
+        &slug,
         Favorites {
             favorited,
             count: favorites_count,

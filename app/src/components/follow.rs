@@ -24,7 +24,7 @@ pub async fn set_follow(username: String, follow: bool) -> Result<Profile, AppEr
 /// it answers in place, and the other buttons for the same author on the page follow.
 #[island]
 pub fn FollowButton(username: String, following: bool) -> impl IntoView {
-    let following = shared(format!("following:{username}"), following);
+    let following = shared("following", &username, following);
     let pending = RwSignal::new(false);
     let on_submit = post_in_place(
         pending,

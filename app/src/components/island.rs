@@ -30,11 +30,16 @@ pub fn open_after<T: Clone + Send + Sync + 'static>(
     });
 }
 
-/// The state `key` names, shared by every island of this page that shows it (an article's
-/// favorite button in its banner and under its body): a click in one updates both. The first
-/// island to ask gives the value; every island renders the same fact from the same row.
+/// The state of `kind` for `name` (an article's favorites, an author's followers), shared by
+/// every island of this page that shows it (an article's heart button in its banner and under
+/// its body): a click in one updates both. The first island to ask gives the value; every
+/// island renders the same fact from the same row.
 #[cfg(not(feature = "ssr"))]
-pub fn shared<T: Clone + Send + Sync + 'static>(key: String, initial: T) -> RwSignal<T> {
+pub fn shared<T: Clone + Send + Sync + 'static>(
+    kind: &'static str,
+    name: &str,
+    initial: T,
+) -> RwSignal<T> {
     use std::any::Any;
     use std::cell::RefCell;
     use std::collections::HashMap;
@@ -43,7 +48,7 @@ pub fn shared<T: Clone + Send + Sync + 'static>(key: String, initial: T) -> RwSi
     }
     SHARED.with_borrow_mut(|states| {
         let state = states
-            .entry(key)
+            .entry(format!("{kind}:{name}"))
             .or_insert_with(|| Box::new(ArcRwSignal::new(initial)));
         match state.downcast_ref::<ArcRwSignal<T>>() {
             Some(state) => state.clone().into(),
@@ -52,9 +57,14 @@ pub fn shared<T: Clone + Send + Sync + 'static>(key: String, initial: T) -> RwSi
     })
 }
 
-/// On the server, each island renders its own props: a request shares nothing with another.
+/// On the server, each island renders its own props: a request shares nothing with another,
+/// and no key is built.
 #[cfg(feature = "ssr")]
-pub fn shared<T: Clone + Send + Sync + 'static>(_key: String, initial: T) -> RwSignal<T> {
+pub fn shared<T: Clone + Send + Sync + 'static>(
+    _kind: &'static str,
+    _name: &str,
+    initial: T,
+) -> RwSignal<T> {
     RwSignal::new(initial)
 }
 
